@@ -1,0 +1,40 @@
+# Every target creates and reuses its own virtual environment in .venv.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+BUILD_INPUTS := pyproject.toml setup.py $(wildcard src/firmware_stubs/_build*.py src/firmware_stubs/csrc/*)
+
+.PHONY: install demo test lint pytest bench kernels clean
+
+install: $(STAMP)
+
+$(STAMP): $(BUILD_INPUTS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## The main job: the emulated end-to-end link demo.
+demo: $(STAMP)
+	$(VENV)/bin/hil demo
+
+## The full default test run: lint, type check, then the test suite.
+test: lint pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/mypy
+
+pytest: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+## Rebuild the C kernels in place after editing csrc/ (the editable install picks them up).
+kernels: $(STAMP)
+	cd src && for builder in firmware_stubs/_build_*.py; do ../$(PY) $$builder || exit 1; done
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info src/firmware_stubs/_kernel_* src/firmware_stubs/csrc/*.o

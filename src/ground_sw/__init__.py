@@ -1,0 +1,1 @@
+"""Ground station: link, commanding from the dictionary, archive, scripting API and console."""

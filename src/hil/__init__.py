@@ -1,0 +1,1 @@
+"""Hardware-in-the-loop bench: boards, link channel, radiation, campaigns, pytest plugin."""

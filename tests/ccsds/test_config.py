@@ -1,0 +1,52 @@
+"""Mission configuration: the packaged baseline, overrides and validation."""
+
+from pathlib import Path
+
+import pytest
+
+from ccsds.config import ConfigError, LinkConfig
+
+
+def test_baseline_matches_icd() -> None:
+    config = LinkConfig.baseline()
+    assert config.tc.spacecraft_id == 42
+    assert config.tc.max_frame_length == 1024
+    assert config.tc.farm_window == 10
+    assert config.tm.frame_length == 1115
+    assert config.tm.codeblock_length == 1275
+    assert config.tm.asm_bytes == bytes.fromhex("1acffc1d")
+    assert (config.packets.apid_pus, config.packets.apid_cfdp) == (100, 101)
+    assert (config.cfdp.ground_entity_id, config.cfdp.payload_entity_id) == (1, 2)
+
+
+def test_mission_file_overrides_subset(tmp_path: Path) -> None:
+    path = tmp_path / "mission.toml"
+    path.write_text("[tm]\nframe_length = 1195\nrs_check_symbols = 16\n[tc]\nfarm_window = 20\n")
+    config = LinkConfig.load(path)
+    assert config.tm.frame_length == 1195
+    assert config.tm.codeblock_length == 1275
+    assert config.tc.farm_window == 20
+    assert config.tc.spacecraft_id == 42
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[tm]\nframe_length = 1000\n", "must equal"),
+        ("[tc]\nspacecraft_id = 5000\n", "outside"),
+        ("[tc]\nfarm_window = 11\n", "even"),
+        ("[tc]\nbogus = 1\n", "unknown keys"),
+        ("[nonsense]\n", "unknown sections"),
+        ("[tc]\nfecf = 3\n", "must be bool"),
+        ("[tc\n", "not valid TOML"),
+        ("[tm]\nasm = 'zz'\n", "not hex"),
+    ],
+)
+def test_bad_configuration_is_typed_error(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        LinkConfig.from_toml(text)
+
+
+def test_missing_file_is_typed_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        LinkConfig.load(tmp_path / "absent.toml")
