@@ -144,13 +144,15 @@ class CfdpConfig:
     payload_entity_id: int = 2
     entity_id_length: int = 2
     sequence_number_length: int = 4
-    checksum_type: int = 2
+    checksum_type: int = 3
 
     def __post_init__(self) -> None:
         _check_range("cfdp.entity_id_length", self.entity_id_length, 1, 8)
         _check_range("cfdp.sequence_number_length", self.sequence_number_length, 1, 8)
-        if self.checksum_type not in (0, 2, 15):
-            raise ConfigError("cfdp.checksum_type must be 0 (modular), 2 (CRC-32) or 15 (null)")
+        if self.checksum_type not in (0, 2, 3, 15):
+            raise ConfigError(
+                "cfdp.checksum_type must be 0 (modular), 2 (CRC-32C), 3 (CRC-32) or 15 (null)"
+            )
 
 
 @dataclass(frozen=True)
