@@ -1,9 +1,9 @@
 """TC transfer frames, CCSDS 232.0-B-4 section 4.1.
 
-Primary header (5 octets): version (2 bits, '00'), bypass flag, control command flag,
+Primary header (5 octets, 4.1.2): version (2 bits, '00'), bypass flag, control command flag,
 2 spare bits, spacecraft id (10), virtual channel id (6), frame length (10, total octets
 minus one), frame sequence number N(S) (8). An optional frame error control field
-(CRC-16/CCITT-FALSE over everything before it) closes the frame.
+(CRC-16/CCITT-FALSE over everything before it, 4.1.4) closes the frame.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from ccsds.crc import crc16_ccitt
 from ccsds.errors import (
     ChecksumError,
+    DecodeError,
     LengthError,
     LocalProtocolError,
     TruncatedError,
@@ -27,13 +28,19 @@ MAX_FRAME_LENGTH = 1024
 _HEADER = struct.Struct(">HHB")
 
 
+class FrameTypeError(DecodeError):
+    """Bypass flag '0' with control command flag '1': no such frame type (232.0-B-4 4.1.2.4)."""
+
+
 @dataclass(frozen=True, slots=True)
 class TcFrame:
     """One TC transfer frame.
 
     ``bypass`` selects the service: False = type-A (AD, sequence-controlled),
     True = type-B (BD, expedited). ``control_command`` marks COP-1 control commands
-    (Unlock, Set V(R)) whose data field is the control command itself.
+    (Unlock, Set V(R)) whose data field is the control command itself; control commands
+    always bypass acceptance checks, so a control command without bypass is not a valid
+    frame type (232.0-B-4 4.1.2.3, 4.1.2.4: flags '01' are not defined).
     """
 
     spacecraft_id: int
@@ -50,6 +57,8 @@ class TcFrame:
             raise LocalProtocolError(f"virtual channel {self.virtual_channel} outside 0..63")
         if not 0 <= self.sequence_number <= 255:
             raise LocalProtocolError(f"sequence number {self.sequence_number} outside 0..255")
+        if self.control_command and not self.bypass:
+            raise LocalProtocolError("a control command frame must have the bypass flag set")
 
     @property
     def is_ad(self) -> bool:
@@ -74,8 +83,8 @@ class TcFrame:
     def decode(cls, raw: bytes | bytearray | memoryview, *, fecf: bool = True) -> TcFrame:
         """Parse one frame; ``raw`` may carry trailing octets (e.g. CLTU fill) beyond it.
 
-        Raises :class:`TruncatedError`, :class:`VersionError`, :class:`LengthError` or
-        :class:`ChecksumError`.
+        Raises :class:`TruncatedError`, :class:`VersionError`, :class:`FrameTypeError`,
+        :class:`LengthError` or :class:`ChecksumError`; the spare bits are not checked.
         """
         minimum = PRIMARY_HEADER_LENGTH + (FECF_LENGTH if fecf else 0)
         if len(raw) < PRIMARY_HEADER_LENGTH:
@@ -84,6 +93,8 @@ class TcFrame:
         version = first >> 14
         if version != 0:
             raise VersionError(f"TC frame version {version}, expected 0")
+        if first & 0x3000 == 0x1000:
+            raise FrameTypeError("TC frame with control command flag but no bypass flag")
         total = (second & 0x3FF) + 1
         if total < minimum:
             raise LengthError(f"TC frame length {total} shorter than its header and FECF")
