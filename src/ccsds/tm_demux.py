@@ -24,14 +24,10 @@ from enum import Enum
 
 from ccsds.config import TmLinkConfig
 from ccsds.errors import DecodeError, LocalProtocolError
+from ccsds.spacepacket import IDLE_APID, MAX_PACKET_LENGTH
+from ccsds.spacepacket import PRIMARY_HEADER_LENGTH as PACKET_HEADER_LENGTH
 from ccsds.tm_frame import FHP_NO_PACKET_START, TmFrame
-from ccsds.tm_mux import (
-    IDLE_APID,
-    MAX_PACKET_LENGTH,
-    MIN_PACKET_LENGTH,
-    PACKET_HEADER_LENGTH,
-    packet_total_length,
-)
+from ccsds.tm_mux import MIN_PACKET_LENGTH, packet_total_length
 
 
 class DiscardReason(Enum):

@@ -17,12 +17,14 @@ CLCW even when there is nothing to send.
 
 from __future__ import annotations
 
-import struct
 from collections import deque
 from collections.abc import Sequence
 
 from ccsds.config import TmLinkConfig
 from ccsds.errors import LocalProtocolError
+from ccsds.spacepacket import MAX_PACKET_LENGTH, SpacePacket
+from ccsds.spacepacket import PRIMARY_HEADER_LENGTH as PACKET_HEADER_LENGTH
+from ccsds.spacepacket import packet_length as _packet_length
 from ccsds.tm_frame import (
     FHP_IDLE_DATA,
     FHP_NO_PACKET_START,
@@ -32,16 +34,10 @@ from ccsds.tm_frame import (
     packet_data_field_status,
 )
 
-PACKET_HEADER_LENGTH = 6
-"""Space packet primary header octets (CCSDS 133.0-B-2 4.1.3.1)."""
 MIN_PACKET_LENGTH = PACKET_HEADER_LENGTH + 1
-MAX_PACKET_LENGTH = PACKET_HEADER_LENGTH + 0x10000
-IDLE_APID = 0x7FF
-"""APID of idle packets (CCSDS 133.0-B-2 4.1.3.3.4.4)."""
 IDLE_FILL = 0x55
 """Octet pattern of idle packet data and idle frame data (mission choice)."""
 
-_PACKET_HEADER = struct.Struct(">HHH")
 _COMPACT_THRESHOLD = 1 << 16
 
 
@@ -50,19 +46,15 @@ class QueueFullError(LocalProtocolError):
 
 
 def packet_total_length(buffer: bytes | bytearray | memoryview, offset: int = 0) -> int:
-    """Total octets of the packet whose header starts at ``offset``: data length field + 7.
-
-    CCSDS 133.0-B-2 4.1.3.5.3; the caller guarantees six header octets are present.
-    """
-    return int.from_bytes(buffer[offset + 4 : offset + 6], "big") + MIN_PACKET_LENGTH
+    """Total octets of the packet whose header starts at ``offset`` (133.0-B-2 4.1.3.5.3)."""
+    return _packet_length(buffer[offset : offset + PACKET_HEADER_LENGTH])
 
 
 def idle_packet(length: int) -> bytes:
     """An idle packet of ``length`` octets (version 0, APID 0x7FF, unsegmented)."""
     if not MIN_PACKET_LENGTH <= length <= MAX_PACKET_LENGTH:
         raise LocalProtocolError(f"idle packet length {length} outside 7..65542")
-    header = _PACKET_HEADER.pack(IDLE_APID, 0xC000, length - MIN_PACKET_LENGTH)
-    return header + bytes([IDLE_FILL]) * (length - PACKET_HEADER_LENGTH)
+    return SpacePacket.idle(length, fill=IDLE_FILL).encode()
 
 
 class _ChannelQueue:
