@@ -41,7 +41,7 @@ class EntityConfig:
     entity_id: int
     entity_id_length: int = 2
     sequence_number_length: int = 4
-    checksum_type: int = 2
+    checksum_type: int = 3
     checksums: Mapping[int, ChecksumFunction] = field(default_factory=lambda: SANA_CHECKSUMS)
     transmission_mode: TransmissionMode = TransmissionMode.ACKNOWLEDGED
     closure_requested: bool = False
