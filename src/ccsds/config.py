@@ -47,7 +47,7 @@ class TcLinkConfig:
     segment_header: bool = True
     map_id: int = 0
     farm_window: int = 10
-    fop_window: int = 10
+    fop_window: int = 5
     fop_timer_initial_s: float = 4.0
     fop_transmission_limit: int = 5
     fop_timeout_type: int = 0
@@ -63,6 +63,9 @@ class TcLinkConfig:
         _check_range("tc.fop_timeout_type", self.fop_timeout_type, 0, 1)
         if self.farm_window % 2:
             raise ConfigError("tc.farm_window must be even (CCSDS 232.1-B-2 6.1.8.2)")
+        if self.fop_window > self.farm_window // 2:
+            raise ConfigError("tc.fop_window must not exceed tc.farm_window / 2, or FARM-1 "
+                              "can be driven into lockout (CCSDS 232.1-B-2 5.1.9)")
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,15 @@ Sans-I/O: time is passed in; the ground software's link task moves the bytes.
 
 from __future__ import annotations
 
+from collections import deque
+
 from ccsds.config import LinkConfig
+from ccsds.cop1.clcw import Clcw
+from ccsds.cop1.fop1 import Fop1
+from ccsds.cop1.fop1_types import AlertReason, Directive, FduResponse, FopState, FopStep, Response
 from ccsds.frame_sync import FrameReceived, FrameSynchronizer, SyncEvent
+from ccsds.tc_segment import segment
+from ccsds.tc_uplink import frame_to_cltu, max_frame_data
 from ccsds.tm_demux import TmDemultiplexer, TmEvent
 
 DownlinkEvent = SyncEvent | TmEvent
@@ -35,3 +42,86 @@ class GroundDownlink:
             else:
                 events.append(event)
         return events
+
+
+class GroundUplink:
+    """Ground side of the uplink: packets -> MAP segments -> FOP-1 (AD service) -> CLTUs.
+
+    Segments wait in a queue of their own and are offered to FOP-1 while its wait queue is
+    free (232.1-B-2 5.1.5), so a burst of commands never meets a "reject". Every method
+    returns the CLTUs to put on the line now; FOP-1 alerts are collected in :attr:`alerts`.
+    """
+
+    def __init__(self, config: LinkConfig) -> None:
+        self.config = config
+        self.fop = Fop1.from_config(config.tc)
+        self.alerts: list[AlertReason] = []
+        self.frames_sent = 0
+        self.retransmissions = 0
+        self._segments: deque[bytes] = deque()
+
+    @property
+    def queued(self) -> int:
+        """Segments not yet accepted by FOP-1."""
+        return len(self._segments)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued and every AD frame acknowledged."""
+        return not self._segments and self.fop.sent_queue_length == 0
+
+    def start(self, now: float, directive: Directive = Directive.INITIATE_AD_WITHOUT_CLCW,
+              value: int | None = None) -> list[bytes]:
+        """Initiate the AD service (e.g. with Set V(R) ``value`` after a board restart)."""
+        return self._after(self.fop.directive(directive, now, value), now)
+
+    def send_packet(self, packet: bytes, now: float) -> list[bytes]:
+        """Queue one space packet for sequence-controlled delivery."""
+        tc = self.config.tc
+        if tc.segment_header:
+            self._segments.extend(segment(packet, tc.map_id, max_frame_data(tc)))
+        else:
+            self._segments.append(packet)
+        return self._pump(now)
+
+    def receive_clcw(self, ocf: bytes, now: float) -> list[bytes]:
+        """A CLCW arrived in a TM frame's OCF."""
+        return self._after(self.fop.receive_clcw(Clcw.decode(ocf), now), now)
+
+    def poll(self, now: float) -> list[bytes]:
+        """Let the FOP-1 timer fire when due (retransmission or alert)."""
+        step = self.fop.poll(now)
+        return self._after(step, now) if step is not None else self._pump(now)
+
+    def _after(self, step: FopStep, now: float) -> list[bytes]:
+        return self._transmit(step, now) + self._pump(now)
+
+    def _pump(self, now: float) -> list[bytes]:
+        cltus: list[bytes] = []
+        while self._segments and self.fop.wait_queue_empty and self.fop.state in _SENDING:
+            step = self.fop.request_ad(self._segments[0], now)
+            if _rejected(step):
+                break
+            self._segments.popleft()
+            cltus += self._transmit(step, now)
+        return cltus
+
+    def _transmit(self, step: FopStep, now: float) -> list[bytes]:
+        steps = [step, *self.fop.complete_transmissions(step, now)]
+        cltus = []
+        for each in steps:
+            self.alerts.extend(each.alerts)
+            for request in each.transmit_requests:
+                cltus.append(frame_to_cltu(request.frame, self.config.tc))
+                self.frames_sent += 1
+                self.retransmissions += request.retransmission
+        return cltus
+
+
+_SENDING = frozenset({FopState.ACTIVE, FopState.RETRANSMIT_WITHOUT_WAIT,
+                      FopState.RETRANSMIT_WITH_WAIT})
+
+
+def _rejected(step: FopStep) -> bool:
+    return any(isinstance(out, FduResponse) and out.response is Response.REJECT
+               for out in step.outputs)

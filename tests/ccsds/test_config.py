@@ -22,6 +22,7 @@ def test_baseline_matches_icd() -> None:
 def test_mission_file_overrides_subset(tmp_path: Path) -> None:
     path = tmp_path / "mission.toml"
     path.write_text("[tm]\nframe_length = 1195\nrs_check_symbols = 16\n[tc]\nfarm_window = 20\n")
+    # fop_window stays at the baseline 5 <= 20 / 2
     config = LinkConfig.load(path)
     assert config.tm.frame_length == 1195
     assert config.tm.codeblock_length == 1275
@@ -35,6 +36,7 @@ def test_mission_file_overrides_subset(tmp_path: Path) -> None:
         ("[tm]\nframe_length = 1000\n", "must equal"),
         ("[tc]\nspacecraft_id = 5000\n", "outside"),
         ("[tc]\nfarm_window = 11\n", "even"),
+        ("[tc]\nfop_window = 6\n", "must not exceed"),
         ("[tc]\nbogus = 1\n", "unknown keys"),
         ("[nonsense]\n", "unknown sections"),
         ("[tc]\nfecf = 3\n", "must be bool"),
