@@ -29,7 +29,10 @@ class GroundDownlink:
 
     def __init__(self, config: LinkConfig) -> None:
         self.config = config
-        self.sync = FrameSynchronizer(config.tm)
+        # Every codeblock is verified by RS decoding and the frame's FECF, so a frame found
+        # after a single ASM is delivered at once (no CHECK stage): a CADU isolated by
+        # garbage on the line (octets inserted by a UART) is then not lost.
+        self.sync = FrameSynchronizer(config.tm, check_count=0)
         self.demux = TmDemultiplexer(config.tm)
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[DownlinkEvent]:
