@@ -2,26 +2,20 @@
 
 * CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF): TC/TM frame error control field
   (CCSDS 232.0-B-4 4.1.4.2, 132.0-B-3 4.1.6) and PUS packet error control
-  (ECSS-E-ST-70-41C 7.4.3.1).
-* CRC-32 (ISO-HDLC, as zlib): CFDP file checksum type 2 (CCSDS 727.0-B-5 / SANA registry).
-* CRC-32C (Castagnoli): per-block store checksums, computed by the firmware kernel.
+  (ECSS-E-ST-70-41C 7.4.3.1); computed by the firmware kernel.
+* CRC-32 (ISO-HDLC, as zlib): CFDP file checksum type 3 (CCSDS 727.0-B-5, SANA registry).
+* CRC-32C (Castagnoli): CFDP checksum type 2 and per-block store checksums; computed by the
+  firmware kernel.
 """
 
 from __future__ import annotations
 
 import zlib
 
-import crcmod.predefined
-
+from firmware_stubs.crc16 import crc16_ccitt
 from firmware_stubs.crc32c import crc32c as _crc32c_kernel
 
-_crc16 = crcmod.predefined.mkPredefinedCrcFun("crc-ccitt-false")
-
-
-def crc16_ccitt(data: bytes | bytearray | memoryview, value: int = 0xFFFF) -> int:
-    """CRC-16/CCITT-FALSE of ``data``, continuing from ``value`` (default: the initial 0xFFFF)."""
-    result: int = _crc16(data, value)
-    return result
+__all__ = ["crc16_ccitt", "crc32", "crc32c"]
 
 
 def crc32(data: bytes | bytearray | memoryview, value: int = 0) -> int:
