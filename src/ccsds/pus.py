@@ -54,6 +54,10 @@ _PACK_TM_HEADERS_CUC_4_2 = _TM_HEADERS_CUC_4_2.pack
 _TM_LENGTH_FIELD_BASE = TM_SECONDARY_HEADER_FIXED_LENGTH + PEC_LENGTH - 1
 """Packet data length field of a TM, less its source data and time octets."""
 _SEQUENCE_FLAGS = tuple(SequenceFlags)
+_SEQUENCE_FLAG_BITS = {flags: int(flags) << 14 for flags in SequenceFlags}
+"""Sequence flags placed in the sequence control word (a lookup beats an IntEnum shift)."""
+_CUC_4_2_LENGTH = CUC_4_2.length
+_PACK_PEC = struct.Struct(">H").pack
 _SECONDARY_HEADER_BIT = 0x0800
 _APID_MASK = 0x07FF
 
@@ -232,11 +236,18 @@ class PusTc:
         except struct.error:
             _check_fields(apid, sequence_count, service, subtype, total, source_id=source_id)
             raise LocalProtocolError(_UNPACKABLE) from None
-        object.__setattr__(self, "__dict__", {  # see spacepacket.trusted_instance
-            "apid": apid, "sequence_count": sequence_count, "service": service,
-            "subtype": subtype, "application_data": application_data, "source_id": source_id,
-            "ack_flags": ack_flags, "sequence_flags": sequence_flags, "headers": headers,
-        })
+        # item by item into the instance's own dict: the frozen dataclass __setattr__ costs
+        # a call per field, replacing __dict__ costs a copy (see spacepacket.trusted_instance)
+        fields = self.__dict__
+        fields["apid"] = apid
+        fields["sequence_count"] = sequence_count
+        fields["service"] = service
+        fields["subtype"] = subtype
+        fields["application_data"] = application_data
+        fields["source_id"] = source_id
+        fields["ack_flags"] = ack_flags
+        fields["sequence_flags"] = sequence_flags
+        fields["headers"] = headers
 
     @property
     def request_id(self) -> RequestId:
@@ -246,7 +257,7 @@ class PusTc:
     def encode(self) -> bytes:
         """Serialise, with the packet error control field."""
         body = self.headers + self.application_data
-        return body + crc16_ccitt(body).to_bytes(PEC_LENGTH, "big")
+        return body + _PACK_PEC(crc16_ccitt(body))
 
     @classmethod
     def decode(cls, raw: bytes | bytearray | memoryview, *,
@@ -310,18 +321,22 @@ class PusTm:
             _check_fields(apid, sequence_count, service, subtype,
                           self.min_length(fmt) + len(source_data))
         baseline = fmt is CUC_4_2
+        if baseline:
+            time_length, coarse, fine = _CUC_4_2_LENGTH, time.coarse, time.fine
+        else:
+            time_length, coarse, fine = fmt.length, 0, 0
         try:
             headers = _PACK_TM_HEADERS_CUC_4_2(
                 0x0800 | apid,  # TM, secondary header flag set
-                (sequence_flags << 14) | sequence_count,
-                len(source_data) + fmt.length + _TM_LENGTH_FIELD_BASE,
+                _SEQUENCE_FLAG_BITS[sequence_flags] | sequence_count,
+                len(source_data) + time_length + _TM_LENGTH_FIELD_BASE,
                 0x20 | time_reference_status,  # PUS version 2
                 service,
                 subtype,
                 message_counter,
                 destination_id,
-                time.coarse if baseline else 0,
-                time.fine if baseline else 0,
+                coarse,
+                fine,
             )
         except struct.error:
             _check_fields(apid, sequence_count, service, subtype, 0,
@@ -329,13 +344,18 @@ class PusTm:
             raise LocalProtocolError(_UNPACKABLE) from None
         if not baseline:
             headers = headers[:_TM_HEADERS.size] + time.encode()
-        object.__setattr__(self, "__dict__", {  # see spacepacket.trusted_instance
-            "apid": apid, "sequence_count": sequence_count, "service": service,
-            "subtype": subtype, "time": time, "source_data": source_data,
-            "message_counter": message_counter, "destination_id": destination_id,
-            "time_reference_status": time_reference_status, "sequence_flags": sequence_flags,
-            "headers": headers,
-        })
+        fields = self.__dict__  # item by item, as in PusTc.__init__
+        fields["apid"] = apid
+        fields["sequence_count"] = sequence_count
+        fields["service"] = service
+        fields["subtype"] = subtype
+        fields["time"] = time
+        fields["source_data"] = source_data
+        fields["message_counter"] = message_counter
+        fields["destination_id"] = destination_id
+        fields["time_reference_status"] = time_reference_status
+        fields["sequence_flags"] = sequence_flags
+        fields["headers"] = headers
 
     @staticmethod
     def min_length(time_format: CucFormat = CUC_4_2) -> int:
@@ -346,7 +366,7 @@ class PusTm:
     def encode(self) -> bytes:
         """Serialise, with the packet error control field."""
         body = self.headers + self.source_data
-        return body + crc16_ccitt(body).to_bytes(PEC_LENGTH, "big")
+        return body + _PACK_PEC(crc16_ccitt(body))
 
     @classmethod
     def decode(cls, raw: bytes | bytearray | memoryview, *, time_format: CucFormat = CUC_4_2,

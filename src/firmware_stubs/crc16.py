@@ -15,9 +15,9 @@ def crc16_ccitt(data: Buffer, value: int = 0xFFFF) -> int:
     ``bytes`` go to C without a copy or a buffer object (the hot path of every packet
     and frame); other buffers through a zero-copy view. cffi releases the GIL.
     """
-    if type(data) is bytes:
-        result: int = _crc16(value, data, len(data))
-        return result
-    view = as_uint8(data)
-    result = _crc16(value, _ffi.from_buffer("char[]", view), len(view))
+    try:
+        result: int = _crc16(value, data, len(data))  # accepted as is: bytes only
+    except TypeError:
+        view = as_uint8(data)
+        result = _crc16(value, _ffi.from_buffer("char[]", view), len(view))
     return result
