@@ -1,0 +1,89 @@
+"""``flight-sw run`` in a subprocess behind a real pseudo-terminal, for contract tests.
+
+The test owns the pty master; the flight software opens the slave by path through pyserial,
+exactly as it opens a UART. Waiting is on select() with deadlines, never on sleeps.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+import tty
+from collections.abc import Callable
+from pathlib import Path
+
+from ccsds.pus import PusTm
+from tests.flight_sw.ground_harness import Ground
+
+
+class PtyBoard:
+    """One flight software process and the ground that talks to it."""
+
+    def __init__(self, log_file: Path, *extra_args: str) -> None:
+        # the slave stays open here too: with no slave open, reading the master fails (EIO)
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)
+        self.path = os.ttyname(self.slave)
+        self.log_file = log_file
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flight_sw.cli", "run", "--port", self.path,
+             "--idle-interval", "0.2", "--log-file", str(log_file), *extra_args],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.ground = Ground()
+        self.start = time.monotonic()
+
+    def now(self) -> float:
+        return time.monotonic() - self.start
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            _, ready, _ = select.select([], [self.master], [], 5.0)
+            if not ready:
+                raise TimeoutError("the pty did not accept octets for 5 s")
+            view = view[os.write(self.master, view):]
+
+    def pump(self, timeout: float) -> None:
+        """Move downlink octets into the ground for up to ``timeout`` seconds of waiting."""
+        ready, _, _ = select.select([self.master], [], [], timeout)
+        if ready:
+            data = os.read(self.master, 65536)
+            self.write(b"".join(self.ground.receive(data, self.now())))
+
+    def wait_for(self, matching: Callable[[PusTm], bool], timeout: float = 10.0) -> PusTm:
+        """The first report that matches, removed from the ground's list."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.ground.take(matching)
+            if found:
+                return found[0]
+            if self.process.poll() is not None:
+                raise RuntimeError(f"flight software exited: {self.log_file.read_text()}")
+            self.pump(min(0.1, max(0.0, deadline - time.monotonic())))
+        raise TimeoutError("no matching report")
+
+    def connect(self) -> None:
+        """Wait for the first idle frame (the port is open and raw), then start FOP-1."""
+        deadline = time.monotonic() + 20.0
+        while self.ground.downlink.sync.counters.frames == 0:
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise TimeoutError(f"no downlink from the board: {self.log_file.read_text()}")
+            self.pump(0.1)
+        self.write(b"".join(self.ground.start(self.now())))
+
+    def send(self, packet: bytes) -> None:
+        self.write(b"".join(self.ground.send_packet(packet, self.now())))
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        """Signal the process and wait for it; returns its exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout=10)
+        finally:
+            os.close(self.master)
+            os.close(self.slave)
