@@ -25,9 +25,12 @@ APID = 100
 """PUS application of the payload (docs/icd.md 4)."""
 BOARD_CONTROL_SERVICE = 130
 
-MODES = (("SAFE", 0), ("NOMINAL", 1))
-RESET_CAUSES = (("POWER_ON", 0), ("WATCHDOG", 1), ("COMMANDED", 2), ("EXCEPTION", 3),
-                ("BROWN_OUT", 4))
+COMMANDABLE_MODES = (("SAFE", 0), ("NOMINAL", 1))
+MODES = (*COMMANDABLE_MODES, ("BOOT", 2))
+"""The values of flight_sw.modes.Mode."""
+RESET_CAUSES = (("POWER_ON", 0), ("WATCHDOG", 1), ("COMMANDED", 2), ("LATCH_UP", 3),
+                ("UNKNOWN", 4))
+"""firmware_stubs.board.reset.ResetCause, in this order."""
 
 # ----------------------------------------------------------------------------- commands
 
@@ -77,7 +80,8 @@ COMMANDS = (
     Command("PARAM_SET", 20, 3, deduced=True,
             description="set settable parameters: N x (parameter id, value)"),
     Command("BOARD_SET_MODE", BOARD_CONTROL_SERVICE, 1, (
-        Argument(name="mode", type="enum8", enumeration=MODES, description="target mode"),),
+        Argument(name="mode", type="enum8", enumeration=COMMANDABLE_MODES,
+                 description="target mode"),),
         critical=True, description="change the board mode"),
     Command("BOARD_RESET", BOARD_CONTROL_SERVICE, 2, (
         Argument(name="delay_s", type="uint16", unit="s", minimum=0, maximum=600,

@@ -26,7 +26,7 @@ class Mode(IntEnum):
 
 _SUSPECT_RESETS = frozenset({ResetCause.WATCHDOG, ResetCause.LATCH_UP})
 
-RaiseEvent = Callable[..., None]
+RaiseEvent = Callable[..., object]
 """``raise_event(name, now, **values)`` of the event service."""
 
 

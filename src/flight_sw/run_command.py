@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import threading
 from pathlib import Path
@@ -12,9 +13,19 @@ from typing import Any
 from ccsds.config import ConfigError, LinkConfig
 from flight_sw.app import FlightSoftware
 from flight_sw.clock import SystemClock
+from flight_sw.hal import HalError, get_hal
 from flight_sw.runtime import PortRunner, open_port
 
 log = logging.getLogger("flight_sw")
+
+EXIT_RESET = 3
+"""Exit status after a commanded reset: the supervisor starts the software again."""
+
+
+def default_state_dir() -> Path:
+    """$XDG_STATE_HOME/spacedc-hil/flight (~/.local/state/... when unset)."""
+    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(base) / "spacedc-hil" / "flight"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,12 +34,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="pyserial URL of the link: /dev/serial0, a pty path, socket://...")
     parser.add_argument("--mission", type=Path, metavar="FILE",
                         help="mission link configuration (TOML over the ICD baseline)")
+    parser.add_argument("--board", default="emulated",
+                        help="HAL backend: emulated (default) or linux (a Pi or Jetson)")
+    parser.add_argument("--state-dir", type=Path, default=None, metavar="DIR",
+                        help="boot record, settings and storage (default "
+                             "$XDG_STATE_HOME/spacedc-hil/flight)")
     parser.add_argument("--baud", type=int, default=115200, help="UART rate (default 115200)")
     parser.add_argument("--bit-rate", type=float, metavar="BPS",
                         help="downlink rate to pace CADUs to (default: unpaced, for a pty; "
                              "on a UART use 8/10 of the baud rate)")
-    parser.add_argument("--idle-interval", type=float, default=1.0, metavar="S",
-                        help="seconds between idle frames when nothing is queued (default 1)")
+    parser.add_argument("--idle-interval", type=float, metavar="S",
+                        help="seconds between idle frames when nothing is queued (default: "
+                             "the IDLE_FRAME_INTERVAL_MS setting, 1 s unless set by the ground)")
     parser.add_argument("--log-file", type=Path, help="log here instead of stderr")
     parser.add_argument("--log-level", default="INFO",
                         choices=["DEBUG", "INFO", "WARNING", "ERROR"])
@@ -57,10 +74,25 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:
         log.error("cannot open %s: %s", args.port, error)
         return 2
-    software = FlightSoftware(config, SystemClock(), bit_rate=args.bit_rate,
+    state_dir = args.state_dir or default_state_dir()
+    clock = SystemClock()
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        hal = get_hal(args.board, state_dir=state_dir, clock=clock)
+    except (OSError, LookupError, HalError) as error:
+        port.close()
+        log.error("board %s: %s", args.board, error)
+        return 2
+    software = FlightSoftware(config, clock, hal, state_dir, bit_rate=args.bit_rate,
                               idle_interval_s=args.idle_interval)
-    log.info("flight software serving %s (spacecraft %d)", args.port, config.tc.spacecraft_id)
+    log.info("flight software serving %s (spacecraft %d, board %s, state %s)", args.port,
+             config.tc.spacecraft_id, args.board, state_dir)
+    software.boot()
     with port:
         PortRunner(software, port).run(stop)
+    hal.close()
+    if software.reset_due(clock.monotonic()):
+        log.info("stopped for the commanded reset")
+        return EXIT_RESET
     log.info("stopped cleanly")
     return 0

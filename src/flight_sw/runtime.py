@@ -38,7 +38,7 @@ class PortRunner:
         clock = self.software.clock
         last_input = clock.monotonic()
         idle_reported = True
-        while not stop.is_set():
+        while not stop.is_set() and not self.software.reset_due(clock.monotonic()):
             try:
                 data = self.port.read(self.port.in_waiting or 1)
             except serial.SerialException as error:
@@ -60,4 +60,6 @@ class PortRunner:
                     log.error("port write failed: %s", error)
                     break
                 self.octets_out += len(output)
+        if self.software.reset_due(clock.monotonic()):
+            log.info("commanded reset")
         log.info("link stopped: %d octets in, %d out", self.octets_in, self.octets_out)

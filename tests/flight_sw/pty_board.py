@@ -23,15 +23,16 @@ from tests.flight_sw.ground_harness import Ground
 class PtyBoard:
     """One flight software process and the ground that talks to it."""
 
-    def __init__(self, log_file: Path, *extra_args: str) -> None:
+    def __init__(self, state_dir: Path, *extra_args: str) -> None:
         # the slave stays open here too: with no slave open, reading the master fails (EIO)
         self.master, self.slave = os.openpty()
         tty.setraw(self.slave)
         self.path = os.ttyname(self.slave)
-        self.log_file = log_file
+        self.log_file = state_dir / "flight.log"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "flight_sw.cli", "run", "--port", self.path,
-             "--idle-interval", "0.2", "--log-file", str(log_file), *extra_args],
+             "--state-dir", str(state_dir), "--idle-interval", "0.2",
+             "--log-file", str(self.log_file), *extra_args],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.ground = Ground()
         self.start = time.monotonic()

@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import itertools
 import struct
+from pathlib import Path
 
 import pytest
 
 from ccsds.pus import AckFlags, PusTm
 from flight_sw.app import FlightSoftware
 from flight_sw.clock import SimulatedClock
+from flight_sw.hal import get_hal
 from flight_sw.services.verification import ErrorCode
 from tests.flight_sw.ground_harness import Ground, raw_tc
 
 
 class Loop:
-    """Flight software and ground joined back to back, stepping a simulated clock."""
+    """Flight software on an emulated board and a ground, back to back in simulated time."""
 
-    def __init__(self) -> None:
+    def __init__(self, state_dir: Path) -> None:
         self.clock = SimulatedClock()
-        self.flight = FlightSoftware(Ground().config, self.clock, idle_interval_s=0.5)
+        self.state_dir = state_dir
+        self.hal = get_hal("emulated", state_dir=state_dir, clock=self.clock)
+        self.flight = FlightSoftware(Ground().config, self.clock, self.hal, state_dir,
+                                     idle_interval_s=0.5)
         self.ground = Ground()
+        self.flight.boot()
         self.flight.receive(b"".join(self.ground.start(0.0)))
+        self.run(0.1)
+        self.boot_reports = self.ground.reports
+        self.ground.reports = []
 
     def send(self, packet: bytes) -> None:
         self.flight.receive(b"".join(self.ground.send_packet(packet, self.clock.now)))
@@ -43,8 +53,8 @@ def _failure_code(report: PusTm) -> int:
 
 
 @pytest.fixture
-def loop() -> Loop:
-    return Loop()
+def loop(tmp_path: Path) -> Loop:
+    return Loop(tmp_path)
 
 
 def test_ping_gets_every_verification_report_and_the_answer(loop: Loop) -> None:
@@ -105,7 +115,73 @@ def test_bad_telecommands_get_an_acceptance_failure(loop: Loop, make, code, coun
     assert (17, 2) in _subtypes(loop.ground.reports)
 
 
-def test_idle_frames_keep_the_clcw_flowing(loop: Loop) -> None:
+def test_frames_never_pause_longer_than_the_idle_interval(loop: Loop) -> None:
+    sent_at = []
+    for _ in range(60):  # 3 s in 50 ms steps
+        now = loop.clock.now + 0.05
+        loop.clock.advance(0.05)
+        if loop.flight.step(now):
+            sent_at.append(now)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(sent_at)]
+    assert max(gaps) <= 0.5 + 0.05 + 1e-9  # the idle interval, to one 50 ms step
+    assert loop.flight.link.counters.idle_cadus >= 1
+
+
+def test_boot_announces_itself_and_enters_nominal(loop: Loop) -> None:
+    from ccsds.mission_db import decode_event, dictionary_digest  # noqa: PLC0415
+
+    events = [r for r in loop.boot_reports if r.service == 5]
+    decoded = [decode_event(loop.flight.database, r.source_data) for r in events]
+    names = [event.name for event, _ in decoded]
+    assert names == ["BOOT", "MODE_CHANGED"]
+    boot = decoded[0][1]
+    assert boot["boot_count"] == 1 and boot["reset_cause"] == 0
+    assert boot["dictionary_hash"] == dictionary_digest(loop.flight.database)
+    assert decoded[1][1] == {"previous": 2, "current": 1}  # BOOT -> NOMINAL
+
+
+def test_housekeeping_reports_board_and_link_values(loop: Loop) -> None:
+    from ccsds.mission_db import decode_housekeeping  # noqa: PLC0415
+
+    loop.send(loop.ground.telecommand(17, 1).encode())
+    loop.run(1.5)
+    reports = [decode_housekeeping(loop.flight.database, r.source_data)
+               for r in loop.ground.reports if (r.service, r.subtype) == (3, 25)]
+    by_name = {structure.name: values for structure, values in reports}
+    assert set(by_name) == {"board", "link"}
+    board, link = by_name["board"], by_name["link"]
+    assert board["MODE"] == 1 and board["BOOT_COUNT"] == 1
+    assert 20.0 <= board["CPU_TEMP"] * 0.01 - 273.15 <= 50.0  # centikelvin raw value
+    assert link["TCS_ACCEPTED"] >= 1 and link["FRAMES_ACCEPTED"] >= 1
+
+
+def _command(loop: Loop, name: str, **values: object) -> bytes:
+    from ccsds.mission_db import encode_command  # noqa: PLC0415
+
+    command = loop.flight.database.command(name)
+    data = encode_command(loop.flight.database, command, values)
+    return loop.ground.telecommand(command.service, command.subtype, data).encode()
+
+
+def test_mode_commands_and_their_events(loop: Loop) -> None:
+    from flight_sw.modes import Mode  # noqa: PLC0415
+
+    loop.send(_command(loop, "BOARD_SET_MODE", mode="SAFE"))
+    loop.run(0.3)
+    assert loop.flight.modes.mode is Mode.SAFE
+    assert (1, 7) in _subtypes(loop.ground.reports) and (5, 1) in _subtypes(loop.ground.reports)
+    loop.send(_command(loop, "BOARD_SET_MODE", mode="NOMINAL"))
+    loop.run(0.3)
+    assert loop.flight.modes.mode is Mode.NOMINAL
+
+
+def test_commanded_reset_is_due_after_its_delay_and_reported_at_next_boot(loop: Loop) -> None:
+    loop.send(_command(loop, "BOARD_RESET", delay_s=2))
+    loop.run(0.5)
+    assert not loop.flight.reset_due(loop.clock.now)
     loop.run(2.0)
-    assert loop.flight.link.counters.idle_cadus >= 3
-    assert loop.ground.downlink.sync.counters.frames >= 3
+    assert loop.flight.reset_due(loop.clock.now)
+    loop.hal.close()
+    again = Loop(loop.state_dir)  # the software starts again on the same state
+    assert again.hal.boot_info().boot_count == 2
+    assert again.hal.last_reset_cause().name == "COMMANDED"

@@ -132,3 +132,13 @@ def test_events_decode_in_the_xtce_peer(peer: Any, data: st.DataObject) -> None:
         raw = getattr(peer_value, "raw_value", peer_value)
         expected = values[item.name]
         assert (raw.decode() if isinstance(expected, str) else raw) == expected
+
+
+def test_mode_and_reset_cause_enumerations_match_the_software() -> None:
+    from firmware_stubs.board.reset import ResetCause  # noqa: PLC0415
+    from flight_sw.dictionary import MODES, RESET_CAUSES  # noqa: PLC0415
+    from flight_sw.modes import Mode  # noqa: PLC0415
+
+    assert dict(MODES) == {mode.name: mode.value for mode in Mode}
+    assert [name for name, _ in RESET_CAUSES] == [cause.name for cause in ResetCause]
+    assert [value for _, value in RESET_CAUSES] == list(range(len(ResetCause)))
