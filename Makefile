@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BUILD_INPUTS := pyproject.toml setup.py $(wildcard src/firmware_stubs/_build*.py src/firmware_stubs/csrc/*)
 
-.PHONY: install demo test lint pytest bench kernels clean
+.PHONY: install demo test lint pytest bench soak kernels clean
 
 install: $(STAMP)
 
@@ -31,6 +31,10 @@ pytest: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
+
+## Longer runs than the default tests: 100k malformed uplink units through flight-sw run.
+soak: $(STAMP)
+	FLIGHT_FUZZ_UNITS=100000 $(PY) -m pytest tests/flight_sw/test_fuzz_link.py
 
 ## Rebuild the C kernels in place after editing csrc/ (the editable install picks them up).
 kernels: $(STAMP)

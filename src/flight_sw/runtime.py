@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 def open_port(url: str, *, baudrate: int = 115200) -> Any:
     """Open a link port by URL (8N1, no flow control), non-blocking reads with a short wait."""
-    return serial.serial_for_url(url, baudrate=baudrate, timeout=0.002, write_timeout=5.0)
+    return serial.serial_for_url(url, baudrate=baudrate, timeout=0.002, write_timeout=1.0)
 
 
 class PortRunner:
@@ -32,6 +32,7 @@ class PortRunner:
         self.line_idle_after_s = line_idle_after_s
         self.octets_in = 0
         self.octets_out = 0
+        self.octets_dropped = 0
 
     def run(self, stop: threading.Event) -> None:
         """Serve the port until ``stop`` is set or the port fails."""
@@ -53,13 +54,27 @@ class PortRunner:
                 self.software.line_idle()
                 idle_reported = True
             output = self.software.step(now)
-            if output:
-                try:
-                    self.port.write(output)
-                except serial.SerialException as error:
-                    log.error("port write failed: %s", error)
-                    break
-                self.octets_out += len(output)
+            if output and not self._write(output):
+                break
+        if self.octets_dropped:
+            log.warning("%d downlink octets dropped on write timeouts", self.octets_dropped)
         if self.software.reset_due(clock.monotonic()):
             log.info("commanded reset")
         log.info("link stopped: %d octets in, %d out", self.octets_in, self.octets_out)
+
+    def _write(self, output: bytes) -> bool:
+        """Put downlink octets on the port; False when the port has failed.
+
+        A write that times out (nobody drains the line) drops what did not fit, counted,
+        and the software carries on: a stalled receiver must not stop the payload.
+        """
+        try:
+            written = self.port.write(output)
+        except serial.SerialTimeoutException:
+            self.octets_dropped += len(output)
+            return True
+        except serial.SerialException as error:
+            log.error("port write failed: %s", error)
+            return False
+        self.octets_out += written if written is not None else len(output)
+        return True

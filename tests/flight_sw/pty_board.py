@@ -41,19 +41,26 @@ class PtyBoard:
         return time.monotonic() - self.start
 
     def write(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            _, ready, _ = select.select([], [self.master], [], 5.0)
-            if not ready:
-                raise TimeoutError("the pty did not accept octets for 5 s")
-            view = view[os.write(self.master, view):]
+        """Write uplink octets, draining the downlink meanwhile (a pty's buffers are small:
+        a writer that does not read would deadlock with a board blocked on its output)."""
+        pending = bytearray(data)
+        deadline = time.monotonic() + 30.0
+        while pending:
+            readable, writable, _ = select.select([self.master], [self.master], [], 5.0)
+            if readable:
+                pending += b"".join(self.ground.receive(os.read(self.master, 65536), self.now()))
+            if writable:
+                del pending[: os.write(self.master, pending[:4096])]
+            if time.monotonic() > deadline:
+                raise TimeoutError("the pty did not take the uplink octets within 30 s")
 
     def pump(self, timeout: float) -> None:
         """Move downlink octets into the ground for up to ``timeout`` seconds of waiting."""
         ready, _, _ = select.select([self.master], [], [], timeout)
         if ready:
-            data = os.read(self.master, 65536)
-            self.write(b"".join(self.ground.receive(data, self.now())))
+            cltus = self.ground.receive(os.read(self.master, 65536), self.now())
+            if cltus:
+                self.write(b"".join(cltus))
 
     def wait_for(self, matching: Callable[[PusTm], bool], timeout: float = 10.0) -> PusTm:
         """The first report that matches, removed from the ground's list."""
