@@ -27,8 +27,7 @@ from flight_sw.dictionary import MISSION
 SPEEDUP_TARGET = 3.0
 STRUCTURE = MISSION.structure("board")
 VALUES = {"CPU_TEMP": 31000, "BOARD_TEMP": 30500, "POWER": 12500, "CPU_LOAD": 90,
-          "MEMORY_USED": 65536, "UPTIME": 3600, "MODE": 1, "BOOT_COUNT": 12, "RESET_CAUSE": 0,
-          "SUPPLY_VOLTAGE": 5010, "FLASH_FREE": 2048}
+          "MEMORY_USED": 80, "UPTIME": 3600, "MODE": 1, "BOOT_COUNT": 12, "RESET_CAUSE": 0}
 PARAMETERS = MISSION.structure_parameters(STRUCTURE)
 
 

@@ -7,6 +7,7 @@ object with a simulated clock.
 
 from __future__ import annotations
 
+import time
 from importlib.metadata import version
 from pathlib import Path
 
@@ -55,6 +56,8 @@ class FlightSoftware:
         self.modes = ModeManager(self.services.events.raise_event)
         self.reset_at: float | None = None
         self.watchdog_kicks = 0
+        self.max_cycle_us = 0
+        """Longest scheduler cycle since boot (wall time, microseconds)."""
         test_service.register(self.dispatcher, self.emit)
         board_control.register(self.dispatcher, database, self.modes, clock.monotonic,
                                self._request_reset)
@@ -102,8 +105,11 @@ class FlightSoftware:
 
     def step(self, now: float) -> bytes:
         """Run the scheduler and return what the downlink may send by ``now``."""
+        started = time.perf_counter()
         self.scheduler.run_due(now)
-        return self.link.output(now)
+        output = self.link.output(now)
+        self.max_cycle_us = max(self.max_cycle_us, int((time.perf_counter() - started) * 1e6))
+        return output
 
     def reset_due(self, now: float) -> bool:
         """Whether a commanded reset's delay has run out (the runtime then stops)."""
@@ -140,6 +146,7 @@ class FlightSoftware:
             "SCHEDULER_OVERRUNS": sum(g.skipped_periods for g in self.scheduler.groups.values()),
             "WATCHDOG_KICKS": self.watchdog_kicks,
             "TASKS": len(self.scheduler.groups),
+            "MAX_CYCLE_TIME": self.max_cycle_us,
         }
 
     def _route(self, packet: bytes) -> None:

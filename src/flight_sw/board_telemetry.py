@@ -40,6 +40,8 @@ def board_source(hal: Hal, parameter: Callable[[str], Parameter],
         boot = hal.boot_info()
         values: dict[str, Value] = {
             "CPU_LOAD": raw_from_engineering(parameter("CPU_LOAD"), readings.cpu_load * 100),
+            "MEMORY_USED": raw_from_engineering(parameter("MEMORY_USED"),
+                                                readings.memory_used_fraction * 100),
             "UPTIME": int(readings.uptime_s) & _UINT32,
             "MODE": mode(),
             "BOOT_COUNT": min(boot.boot_count, 0xFFFF),

@@ -119,17 +119,14 @@ PARAMETERS = (
     Parameter(id=4, name="CPU_LOAD", type="uint8", unit="%", calibration=(0.0, 0.5),
               limits=Limits(warning_high=85.0, alarm_high=95.0),
               description="CPU load (0.5 % steps)"),
-    Parameter(id=5, name="MEMORY_USED", type="uint32", unit="KiB",
-              description="RAM in use"),
+    Parameter(id=5, name="MEMORY_USED", type="uint8", unit="%", calibration=(0.0, 0.5),
+              limits=Limits(warning_high=85.0, alarm_high=95.0),
+              description="RAM in use (0.5 % steps)"),
     Parameter(id=6, name="UPTIME", type="uint32", unit="s", description="seconds since boot"),
     Parameter(id=7, name="MODE", type="enum8", enumeration=MODES, description="board mode"),
     Parameter(id=8, name="BOOT_COUNT", type="uint16", description="boots since manufacture"),
     Parameter(id=9, name="RESET_CAUSE", type="enum8", enumeration=RESET_CAUSES,
               description="cause of the last reset"),
-    Parameter(id=10, name="SUPPLY_VOLTAGE", type="int16", unit="V", calibration=(0.0, 0.001),
-              limits=Limits(warning_low=4.8, warning_high=5.2, alarm_low=4.6, alarm_high=5.4),
-              description="5 V rail"),
-    Parameter(id=11, name="FLASH_FREE", type="uint32", unit="MiB", description="free storage"),
     # link (32..)
     _counter(32, "CLTUS_RECEIVED", "CLTUs extracted from the uplink stream"),
     _counter(33, "FRAMES_ACCEPTED", "TC frames accepted by FARM-1"),
@@ -151,9 +148,6 @@ PARAMETERS = (
     Parameter(id=68, name="MAX_CYCLE_TIME", type="uint32", unit="us",
               limits=Limits(warning_high=80_000.0, alarm_high=100_000.0),
               description="longest scheduler cycle since boot"),
-    Parameter(id=69, name="STACK_MARGIN", type="uint32", unit="B",
-              limits=Limits(warning_low=2048.0, alarm_low=512.0),
-              description="smallest free stack seen"),
     Parameter(id=70, name="TASKS", type="uint8", description="running tasks"),
     # service 20 table (96..): settable, persisted
     _setting(96, "OVERTEMP_THRESHOLD", "cK", (27_315, 37_315),
@@ -168,7 +162,7 @@ PARAMETERS = (
 HOUSEKEEPING = (
     HousekeepingStructure(1, "board", ("CPU_TEMP", "BOARD_TEMP", "POWER", "CPU_LOAD",
                                        "MEMORY_USED", "UPTIME", "MODE", "BOOT_COUNT",
-                                       "RESET_CAUSE", "SUPPLY_VOLTAGE", "FLASH_FREE"),
+                                       "RESET_CAUSE"),
                           1.0, True, "board health at 1 Hz"),
     HousekeepingStructure(2, "link", ("CLTUS_RECEIVED", "FRAMES_ACCEPTED", "FRAMES_REJECTED",
                                       "BAD_PACKETS", "BAD_PEC", "UNKNOWN_SERVICE",
@@ -177,7 +171,7 @@ HOUSEKEEPING = (
                           1.0, True, "link counters at 1 Hz"),
     HousekeepingStructure(3, "diagnostics", ("EDAC_CORRECTED", "EDAC_UNCORRECTABLE",
                                              "SCHEDULER_OVERRUNS", "WATCHDOG_KICKS",
-                                             "MAX_CYCLE_TIME", "STACK_MARGIN", "TASKS"),
+                                             "MAX_CYCLE_TIME", "TASKS"),
                           10.0, False, "software diagnostics, on request"),
 )
 

@@ -105,6 +105,11 @@ class ParameterPool:
         """Call ``source(now)`` on every :meth:`sample`."""
         self._sources.append(source)
 
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        """The sources, in the order they are sampled."""
+        return tuple(self._sources)
+
     def sample(self, now: float) -> None:
         """Refresh the pool from every source. A source that raises is counted and its
         parameters keep their last values; unknown names and invalid values are counted

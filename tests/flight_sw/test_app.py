@@ -185,3 +185,15 @@ def test_commanded_reset_is_due_after_its_delay_and_reported_at_next_boot(loop: 
     again = Loop(loop.state_dir)  # the software starts again on the same state
     assert again.hal.boot_info().boot_count == 2
     assert again.hal.last_reset_cause().name == "COMMANDED"
+
+
+def test_every_housekeeping_parameter_has_a_source(loop: Loop) -> None:
+    """No parameter is reported at a placeholder value, except the EDAC counters, which the
+    storage payload's EDAC layer will feed."""
+    pending_sources = {"EDAC_CORRECTED", "EDAC_UNCORRECTABLE"}
+    reported = {name for structure in loop.flight.database.housekeeping
+                for name in structure.parameters}
+    sourced: set[str] = set()
+    for source in loop.flight.pool.sources:
+        sourced |= set(source(loop.clock.now))
+    assert reported - sourced == pending_sources
