@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BUILD_INPUTS := pyproject.toml setup.py $(wildcard src/firmware_stubs/_build*.py src/firmware_stubs/csrc/*)
 
-.PHONY: install demo test lint pytest bench soak kernels clean
+.PHONY: install demo test lint pytest bench soak kernels clean yamcs-check
 
 install: $(STAMP)
 
@@ -23,7 +23,7 @@ demo: $(STAMP)
 test: lint pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks tools
 	$(VENV)/bin/mypy
 
 pytest: $(STAMP)
@@ -39,6 +39,12 @@ soak: $(STAMP)
 ## Rebuild the C kernels in place after editing csrc/ (the editable install picks them up).
 kernels: $(STAMP)
 	cd src && for builder in firmware_stubs/_build_*.py; do ../$(PY) $$builder || exit 1; done
+
+## Load the mission dictionary's XTCE in YAMCS and decode housekeeping and event packets
+## (downloads the fprime-yamcs-bundle jars, about 50 MB; needs a JDK 17+ with javac).
+yamcs-check: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[yamcs]'
+	$(PY) tools/yamcs_check/run.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info src/firmware_stubs/_kernel_* src/firmware_stubs/csrc/*.o
