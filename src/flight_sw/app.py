@@ -32,7 +32,9 @@ from flight_sw.services.time_management import CorrelatedClock
 from flight_sw.telemetry import TelemetryFactory
 
 FDIR_PERIOD_S = 1.0
-"""Period of the FDIR checks and of the watchdog kick."""
+"""Period of the FDIR checks."""
+KICKS_PER_TIMEOUT = 4
+"""The watchdog is kicked this many times per timeout period."""
 
 
 class FlightSoftware:
@@ -65,6 +67,9 @@ class FlightSoftware:
         self.pool.add_source(board_source(hal, self.pool.parameter, lambda: int(self.modes.mode)))
         self.pool.add_source(counters_source(self._counters))
         self.scheduler.add("fdir", FDIR_PERIOD_S, self._fdir, start=clock.monotonic())
+        self.scheduler.add("watchdog", FDIR_PERIOD_S / KICKS_PER_TIMEOUT, self._kick,
+                           start=clock.monotonic())
+        self.services.parameters.follow("WATCHDOG_TIMEOUT_MS", self._set_watchdog_timeout)
 
     def _follow_settings(self, idle_interval_s: float | None) -> None:
         """Settings of service 20 drive the link and FDIR; a launch option overrides the
@@ -120,9 +125,17 @@ class FlightSoftware:
         self.hal.reset(ResetCause.COMMANDED, now)
         self.reset_at = now + delay_s
 
-    def _fdir(self, now: float) -> None:
+    def _set_watchdog_timeout(self, milliseconds: Value) -> None:
+        timeout_s = _number(milliseconds) / 1000
+        self.hal.watchdog.set_timeout(timeout_s)
+        self.scheduler.set_period("watchdog", timeout_s / KICKS_PER_TIMEOUT,
+                                  self.clock.monotonic())
+
+    def _kick(self, now: float) -> None:
         self.hal.watchdog.kick(now)
         self.watchdog_kicks += 1
+
+    def _fdir(self, now: float) -> None:
         self.modes.check_temperatures(dict(self.hal.read_sensors(now).temperatures_c), now)
 
     def _counters(self) -> dict[str, int | bool]:

@@ -197,3 +197,15 @@ def test_every_housekeeping_parameter_has_a_source(loop: Loop) -> None:
     for source in loop.flight.pool.sources:
         sourced |= set(source(loop.clock.now))
     assert reported - sourced == pending_sources
+
+
+def test_watchdog_timeout_setting_drives_the_watchdog_and_the_kicks(loop: Loop) -> None:
+    board_watchdog = loop.hal.board.watchdog  # type: ignore[attr-defined]
+    loop.send(_command(loop, "PARAM_SET", WATCHDOG_TIMEOUT_MS=800))
+    loop.run(0.3)
+    assert board_watchdog.timeout_s == 0.8
+    assert loop.flight.scheduler.groups["watchdog"].period_s == 0.2
+    kicks = loop.flight.watchdog_kicks
+    loop.run(2.0)
+    assert loop.flight.watchdog_kicks - kicks >= 9  # about every 0.2 s
+    assert not loop.hal.watchdog.check(loop.clock.now)

@@ -81,6 +81,10 @@ class HalWatchdog(Protocol):
         """Whether the watchdog has expired (a watchdog reset is then pending)."""
         ...
 
+    def set_timeout(self, timeout_s: float) -> None:
+        """Change the time allowed between kicks."""
+        ...
+
 
 @runtime_checkable
 class Hal(Protocol):

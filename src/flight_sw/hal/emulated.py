@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from firmware_stubs.board.board import BoardSpec, EmulatedBoard
+from firmware_stubs.board.validate import positive
 from flight_sw.hal.base import (
     BootInfo,
     Clock,
@@ -40,6 +41,10 @@ class EmulatedWatchdog:
     def check(self, now: float) -> bool:
         """Whether the watchdog expired (a watchdog reset is then pending for next boot)."""
         return self._board.check_watchdog(now)
+
+    def set_timeout(self, timeout_s: float) -> None:
+        """Change the time allowed between kicks."""
+        self._board.watchdog.timeout_s = positive(timeout_s, "watchdog timeout")
 
 
 class EmulatedHal:

@@ -12,6 +12,9 @@ process. A kernel reboot is told from a process restart by the kernel's ``boot_i
 
 from __future__ import annotations
 
+import array
+import fcntl
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import BinaryIO
@@ -19,7 +22,7 @@ from typing import BinaryIO
 from firmware_stubs.board.memory import MemoryRegion, RegionKind
 from firmware_stubs.board.reset import BootStore
 from firmware_stubs.board.supervisor import WatchdogSupervisor
-from firmware_stubs.board.validate import fraction
+from firmware_stubs.board.validate import fraction, positive
 from firmware_stubs.board.watchdog import Watchdog
 from flight_sw.hal.base import (
     STORAGE_REGION,
@@ -43,6 +46,10 @@ from flight_sw.hal.procfs import (
 )
 
 DEFAULT_STORAGE_SIZE = 256 << 20
+
+
+_WDIOC_SETTIMEOUT = 0xC0045706
+"""_IOWR('W', 6, int) of linux/watchdog.h."""
 
 
 class WatchdogDeviceError(HalError):
@@ -75,6 +82,19 @@ class LinuxWatchdog:
     def check(self, now: float) -> bool:
         """Whether the software deadline passed (a watchdog reset is then pending)."""
         return self.supervisor.check(now)
+
+    def set_timeout(self, timeout_s: float) -> None:
+        """Change the deadline and, with a device, the kernel timer (WDIOC_SETTIMEOUT,
+        whole seconds, at least 1)."""
+        self.supervisor.watchdog.timeout_s = positive(timeout_s, "watchdog timeout")
+        if self._device is None:
+            return
+        seconds = array.array("i", [max(1, math.ceil(timeout_s))])
+        try:
+            fcntl.ioctl(self._device.fileno(), _WDIOC_SETTIMEOUT, seconds, True)
+        except OSError as exc:
+            raise WatchdogDeviceError(f"cannot set the timeout of {self.device_path}: "
+                                      f"{exc}") from exc
 
     def _write(self, octets: bytes) -> None:
         if self._device is None:

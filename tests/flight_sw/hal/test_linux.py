@@ -190,3 +190,22 @@ def test_runs_on_this_host(tmp_path: Path) -> None:
     assert hal.last_reset_cause() == ResetCause.POWER_ON
     assert not math.isnan(first.cpu_load)
     hal.close()
+
+
+def test_watchdog_timeout_changes_the_deadline(fake_linux: FakeLinuxTree, tmp_path: Path,
+                                               clock: FakeClock) -> None:
+    hal = _hal(fake_linux, tmp_path, clock, watchdog_timeout_s=5.0)
+    hal.watchdog.set_timeout(2.0)
+    hal.watchdog.kick(10.0)
+    assert not hal.watchdog.check(11.9)
+    assert hal.watchdog.check(12.0)
+    hal.close()
+
+
+def test_watchdog_timeout_on_a_device_without_the_ioctl_is_a_device_error(
+        fake_linux: FakeLinuxTree, tmp_path: Path, clock: FakeClock) -> None:
+    device = tmp_path / "watchdog"  # a plain file: the kernel answers ENOTTY to the ioctl
+    hal = _hal(fake_linux, tmp_path / "state", clock, watchdog_device=device)
+    with pytest.raises(WatchdogDeviceError, match="timeout"):
+        hal.watchdog.set_timeout(3.0)
+    hal.close()
