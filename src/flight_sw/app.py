@@ -12,10 +12,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 from ccsds.config import LinkConfig
-from ccsds.errors import DecodeError
 from ccsds.mission_db import MissionDatabase, dictionary_digest
 from ccsds.pus_types import Value
-from ccsds.spacepacket import peek_header
 from firmware_stubs.board.reset import ResetCause
 from flight_sw.board_telemetry import board_source, counters_source, reset_cause_value
 from flight_sw.clock import Clock
@@ -99,14 +97,16 @@ class FlightSoftware:
         self.link.send(packet, self.config.tm.vc_realtime)
 
     def receive(self, data: bytes) -> None:
-        """Octets from the uplink."""
+        """Octets from the uplink. Every packet goes to the dispatcher; one for an APID this
+        application does not serve (CFDP until the storage payload has its file transfer
+        entity) is refused with (1,2) ILLEGAL_APID and counted."""
         for packet in self.link.receive(data):
-            self._route(packet)
+            self.dispatcher.dispatch(packet)
 
     def line_idle(self) -> None:
         """The uplink has been quiet for a while (ends a CLTU cut short)."""
         for packet in self.link.line_idle():
-            self._route(packet)
+            self.dispatcher.dispatch(packet)
 
     def step(self, now: float) -> bytes:
         """Run the scheduler and return what the downlink may send by ``now``."""
@@ -162,14 +162,6 @@ class FlightSoftware:
             "MAX_CYCLE_TIME": self.max_cycle_us,
         }
 
-    def _route(self, packet: bytes) -> None:
-        try:
-            apid = peek_header(packet).apid
-        except DecodeError:
-            apid = None
-        if apid == self.config.packets.apid_cfdp:
-            return  # file transfer joins with the storage payload
-        self.dispatcher.dispatch(packet)
 
 
 def _number(value: Value) -> float:

@@ -11,10 +11,11 @@ from collections.abc import Callable, Mapping
 from ccsds.mission_db import Parameter
 from ccsds.pus_types import Value, parse_type
 from firmware_stubs.board.reset import ResetCause
-from flight_sw.hal.base import Hal
+from flight_sw.hal.base import Hal, SensorRole, temperatures_by_role
 
 _UINT32 = 0xFFFFFFFF
 _RESET_CAUSES = tuple(ResetCause)
+_TEMPERATURE_PARAMETERS = {SensorRole.CPU: "CPU_TEMP", SensorRole.BOARD: "BOARD_TEMP"}
 
 
 def raw_from_engineering(parameter: Parameter, value: float) -> int:
@@ -47,8 +48,8 @@ def board_source(hal: Hal, parameter: Callable[[str], Parameter],
             "BOOT_COUNT": min(boot.boot_count, 0xFFFF),
             "RESET_CAUSE": reset_cause_value(boot.cause),
         }
-        temperatures = sorted(readings.temperatures_c.items())
-        for name, (_, celsius) in zip(("CPU_TEMP", "BOARD_TEMP"), temperatures, strict=False):
+        for role, celsius in temperatures_by_role(readings.temperatures_c).items():
+            name = _TEMPERATURE_PARAMETERS[role]
             values[name] = raw_from_engineering(parameter(name), celsius)
         if readings.power_w is not None:
             values["POWER"] = raw_from_engineering(parameter("POWER"), readings.power_w)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from firmware_stubs.board.reset import ResetCause
+from flight_sw.hal.base import sensor_role
 
 
 class Mode(IntEnum):
@@ -65,14 +66,14 @@ class ModeManager:
     def check_temperatures(self, temperatures_c: dict[str, float], now: float) -> None:
         """Over-temperature: an event per excursion of each sensor, and SAFE."""
         threshold = self.rules.overtemp_threshold_c
-        for index, (sensor, value) in enumerate(sorted(temperatures_c.items())):
+        for sensor, value in sorted(temperatures_c.items()):
             if value <= threshold:
                 self._hot_sensors.discard(sensor)
                 continue
             if sensor in self._hot_sensors:
                 continue
             self._hot_sensors.add(sensor)
-            self.raise_event("OVER_TEMPERATURE", now, sensor=min(index, 1),
+            self.raise_event("OVER_TEMPERATURE", now, sensor=int(sensor_role(sensor)),
                              temperature_ck=round((value + 273.15) * 100))
             self._change(Mode.SAFE, now)
 

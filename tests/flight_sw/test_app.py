@@ -151,7 +151,9 @@ def test_housekeeping_reports_board_and_link_values(loop: Loop) -> None:
     assert set(by_name) == {"board", "link"}
     board, link = by_name["board"], by_name["link"]
     assert board["MODE"] == 1 and board["BOOT_COUNT"] == 1
-    assert 20.0 <= board["CPU_TEMP"] * 0.01 - 273.15 <= 50.0  # centikelvin raw value
+    sensors = loop.hal.read_sensors(loop.clock.now).temperatures_c
+    assert board["CPU_TEMP"] * 0.01 - 273.15 == pytest.approx(sensors["soc"], abs=0.5)
+    assert board["BOARD_TEMP"] * 0.01 - 273.15 == pytest.approx(sensors["board"], abs=0.5)
     assert link["TCS_ACCEPTED"] >= 1 and link["FRAMES_ACCEPTED"] >= 1
 
 
@@ -209,3 +211,15 @@ def test_watchdog_timeout_setting_drives_the_watchdog_and_the_kicks(loop: Loop) 
     loop.run(2.0)
     assert loop.flight.watchdog_kicks - kicks >= 9  # about every 0.2 s
     assert not loop.hal.watchdog.check(loop.clock.now)
+
+
+def test_file_transfer_packets_are_refused_and_counted_until_served(loop: Loop) -> None:
+    from ccsds.spacepacket import PacketType, SpacePacket  # noqa: PLC0415
+
+    pdu_packet = SpacePacket(PacketType.TC, loop.ground.config.packets.apid_cfdp, 0,
+                             b"\x20\x00\x05").encode()
+    loop.send(pdu_packet)
+    loop.run(0.3)
+    (failure,) = loop.ground.take(lambda r: (r.service, r.subtype) == (1, 2))
+    assert _failure_code(failure) == ErrorCode.ILLEGAL_APID
+    assert loop.flight.dispatcher.counters.wrong_apid == 1

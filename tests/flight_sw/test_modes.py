@@ -65,3 +65,13 @@ def test_boot_cannot_be_commanded() -> None:
     modes = ModeManager(Events())
     with pytest.raises(ValueError, match="BOOT"):
         modes.command(Mode.BOOT, 0.0)
+
+
+def test_over_temperature_event_names_the_sensor_role() -> None:
+    events = Events()
+    modes = ModeManager(events, FdirRules(overtemp_threshold_c=80.0))
+    modes.complete_boot(ResetCause.POWER_ON, 0.0)
+    modes.check_temperatures({"board": 90.0, "soc": 40.0}, 1.0)
+    modes.check_temperatures({"board": 90.0, "soc": 95.0}, 2.0)
+    sensors = [values["sensor"] for name, values in events.raised if name == "OVER_TEMPERATURE"]
+    assert sensors == [1, 0]  # BOARD, then CPU (the dictionary's sensor enumeration)

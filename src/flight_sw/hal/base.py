@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Protocol, runtime_checkable
 
 from firmware_stubs.board.memory import MemoryRegion, RegionKind
@@ -135,3 +136,31 @@ def storage_region(hal: Hal) -> MemoryRegion:
     if not kept:
         raise HalError(f"board backend {hal.name!r} has no non-volatile memory region")
     return max(kept, key=lambda region: region.size)
+
+
+class SensorRole(IntEnum):
+    """What a temperature sensor measures (the values of the dictionary's sensor enumeration)."""
+
+    CPU = 0
+    BOARD = 1
+
+
+_CPU_SENSOR_HINTS = ("cpu", "soc", "pkg", "core")
+"""Substrings of CPU die sensor names: emulated "soc", Linux thermal zone types such as
+"cpu-thermal", "x86_pkg_temp", "CPU-therm", "soc_thermal"."""
+
+
+def sensor_role(name: str) -> SensorRole:
+    """Whether a sensor, by its name, measures the CPU die or the board."""
+    lowered = name.lower()
+    return SensorRole.CPU if any(hint in lowered for hint in _CPU_SENSOR_HINTS) \
+        else SensorRole.BOARD
+
+
+def temperatures_by_role(temperatures_c: Mapping[str, float]) -> dict[SensorRole, float]:
+    """The hottest reading of each role present."""
+    hottest: dict[SensorRole, float] = {}
+    for name, celsius in temperatures_c.items():
+        role = sensor_role(name)
+        hottest[role] = max(celsius, hottest.get(role, celsius))
+    return hottest

@@ -16,6 +16,7 @@ from firmware_stubs.board import (
     RegionSpec,
 )
 from flight_sw.hal import Hal, HalWatchdog, ResetCause, get_hal, storage_region
+from flight_sw.hal.base import SensorRole, sensor_role, temperatures_by_role
 from tests.flight_sw.hal.fakes import FakeClock, FakeLinuxTree
 
 TIMEOUT = 4.0
@@ -96,3 +97,17 @@ def test_memory_regions_take_bit_flips_and_keep_non_volatile_data(make_hal: Make
     assert reopened.read(0, reopened.size) == image
     reopened.flip_bits(positions)
     assert not np.count_nonzero(reopened.octets)
+
+
+@pytest.mark.parametrize(
+    ("name", "role"),
+    [("soc", SensorRole.CPU), ("cpu-thermal", SensorRole.CPU), ("x86_pkg_temp", SensorRole.CPU),
+     ("CPU-therm", SensorRole.CPU), ("board", SensorRole.BOARD), ("acpitz", SensorRole.BOARD)],
+)
+def test_sensor_roles_by_name(name: str, role: SensorRole) -> None:
+    assert sensor_role(name) is role
+
+
+def test_hottest_reading_of_each_role() -> None:
+    readings = {"soc": 50.0, "cpu-thermal": 61.0, "board": 30.0}
+    assert temperatures_by_role(readings) == {SensorRole.CPU: 61.0, SensorRole.BOARD: 30.0}
