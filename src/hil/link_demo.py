@@ -23,10 +23,10 @@ from ccsds.cfdp.indications import IndicationKind, TransactionId
 from ccsds.config import LinkConfig
 from ccsds.ground_link import GroundDownlink, GroundUplink
 from ccsds.spacepacket import PRIMARY_HEADER_LENGTH, PacketType, SpacePacket
+from ccsds.tc_uplink import max_segment_portion
 from ccsds.tm_demux import OcfReceived, PacketReceived
 from hil.sim_link import Outage, SimulatedLink
 
-_TC_DATA_OVERHEAD = 5 + 2 + 1 + PRIMARY_HEADER_LENGTH  # frame header, FECF, segment header, packet
 _CFDP_PDU_OVERHEAD = 4 + 2 * 2 + 4 + 4  # fixed header, two entity ids, sequence number, offset
 
 
@@ -63,7 +63,9 @@ class _End:
     """What both ends share: a CFDP entity with its in-memory filestore."""
 
     def __init__(self, config: LinkConfig, entity_id: int) -> None:
-        segment_size = config.tc.max_frame_length - _TC_DATA_OVERHEAD - _CFDP_PDU_OVERHEAD
+        # one file data PDU per TC frame: the frame's packet room less the PDU's own headers
+        segment_size = (max_segment_portion(config.tc) - PRIMARY_HEADER_LENGTH
+                        - _CFDP_PDU_OVERHEAD)
         self.files = MemoryFilestore()
         self.cfdp = Entity(EntityConfig.from_link(
             config.cfdp, entity_id, segment_size=segment_size, ack_interval=8.0,
