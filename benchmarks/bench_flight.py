@@ -2,7 +2,7 @@
 
 The board is `flight-sw run` in a subprocess on an emulated HAL; the ground is the ccsds
 stack (FOP-1, CLTUs out; frame sync, RS, demux in) in this process. Each ping waits for its
-completion report before the next is sent. The pty harness is the contract tests' one.
+completion report before the next is sent. hil.pty_board is the contract tests' board too.
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.flight_sw.pty_board import PtyBoard
-
 from benchmarks.harness import Recorder, percentile
 from ccsds.pus import AckFlags
+from hil.pty_board import PtyBoard
 
 
 def run(recorder: Recorder) -> None:

@@ -19,7 +19,7 @@ from ccsds.cop1.fop1_types import AlertReason, Directive, FduResponse, FopState,
 from ccsds.frame_sync import FrameReceived, FrameSynchronizer, SyncEvent
 from ccsds.tc_segment import segment
 from ccsds.tc_uplink import frame_to_cltu, max_frame_data
-from ccsds.tm_demux import TmDemultiplexer, TmEvent
+from ccsds.tm_demux import OcfReceived, PacketReceived, TmDemultiplexer, TmEvent
 
 DownlinkEvent = SyncEvent | TmEvent
 
@@ -128,3 +128,28 @@ _SENDING = frozenset({FopState.ACTIVE, FopState.RETRANSMIT_WITHOUT_WAIT,
 def _rejected(step: FopStep) -> bool:
     return any(isinstance(out, FduResponse) and out.response is Response.REJECT
                for out in step.outputs)
+
+
+class GroundLink:
+    """Both directions at the ground: the CLCW of every downlink frame drives FOP-1.
+
+    ``receive`` returns the packets that arrived and the CLTUs FOP-1 wants on the line now
+    (retransmissions, frames released from its wait queue).
+    """
+
+    def __init__(self, config: LinkConfig) -> None:
+        self.config = config
+        self.uplink = GroundUplink(config)
+        self.downlink = GroundDownlink(config)
+
+    def receive(self, data: bytes | bytearray | memoryview,
+                now: float) -> tuple[list[PacketReceived], list[bytes]]:
+        """Take downlink octets."""
+        packets: list[PacketReceived] = []
+        cltus: list[bytes] = []
+        for event in self.downlink.feed(data):
+            if isinstance(event, OcfReceived):
+                cltus += self.uplink.receive_clcw(event.ocf, now)
+            elif isinstance(event, PacketReceived):
+                packets.append(event)
+        return packets, cltus

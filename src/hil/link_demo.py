@@ -21,10 +21,9 @@ from ccsds.board_link import BoardDownlink, BoardUplink
 from ccsds.cfdp import Entity, EntityConfig, MemoryFilestore
 from ccsds.cfdp.indications import IndicationKind, TransactionId
 from ccsds.config import LinkConfig
-from ccsds.ground_link import GroundDownlink, GroundUplink
+from ccsds.ground_link import GroundLink
 from ccsds.spacepacket import PRIMARY_HEADER_LENGTH, PacketType, SpacePacket
 from ccsds.tc_uplink import max_segment_portion
-from ccsds.tm_demux import OcfReceived, PacketReceived
 from hil.sim_link import Outage, SimulatedLink
 
 _CFDP_PDU_OVERHEAD = 4 + 2 * 2 + 4 + 4  # fixed header, two entity ids, sequence number, offset
@@ -82,16 +81,17 @@ class _End:
 class _Ground(_End):
     def __init__(self, config: LinkConfig) -> None:
         super().__init__(config, config.cfdp.ground_entity_id)
-        self.uplink = GroundUplink(config)
-        self.downlink = GroundDownlink(config)
+        self.link = GroundLink(config)
+        self.uplink = self.link.uplink
+        self.downlink = self.link.downlink
         self.modem: deque[bytes] = deque()
 
     def step(self, now: float, up: SimulatedLink, down: SimulatedLink, tick: float) -> None:
-        for event in self.downlink.feed(down.receive(now)):
-            if isinstance(event, OcfReceived):
-                self.modem.extend(self.uplink.receive_clcw(event.ocf, now))
-            elif isinstance(event, PacketReceived) and event.virtual_channel == 1:
-                self.cfdp.receive_pdu(event.packet[PRIMARY_HEADER_LENGTH:], now)
+        packets, cltus = self.link.receive(down.receive(now), now)
+        self.modem.extend(cltus)
+        for received in packets:
+            if received.virtual_channel == self.link.config.tm.vc_bulk:
+                self.cfdp.receive_pdu(received.packet[PRIMARY_HEADER_LENGTH:], now)
         if self.uplink.alerts:
             self.uplink.alerts.clear()
             self.modem.extend(self.uplink.start(now))

@@ -9,11 +9,17 @@ from pathlib import Path
 import pytest
 
 from ccsds.pus import AckFlags, PusTm
+from ccsds.spacepacket import PacketType, SpacePacket
 from flight_sw.app import FlightSoftware
 from flight_sw.clock import SimulatedClock
 from flight_sw.hal import get_hal
 from flight_sw.services.verification import ErrorCode
-from tests.flight_sw.ground_harness import Ground, raw_tc
+from hil.bench_ground import BenchGround as Ground
+
+
+def raw_tc(apid: int, data: bytes) -> bytes:
+    """A space packet with a secondary header flag that is not a valid PUS TC."""
+    return SpacePacket(PacketType.TC, apid, 1, data, secondary_header=True).encode()
 
 
 class Loop:

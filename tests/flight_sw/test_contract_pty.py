@@ -11,7 +11,7 @@ import pytest
 
 from ccsds.pus import PusTm
 from flight_sw.services.verification import ErrorCode
-from tests.flight_sw.pty_board import PtyBoard
+from hil.pty_board import PtyBoard
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from ccsds.tc_frame import TcFrame
 from ccsds.tc_segment import SegmentHeader, SequenceFlags
 from ccsds.tc_uplink import frame_to_cltu
 from flight_sw.dictionary import MISSION
-from tests.flight_sw.pty_board import PtyBoard
+from hil.pty_board import PtyBoard
 
 UNITS = int(os.environ.get("FLIGHT_FUZZ_UNITS", "2000"))
 CONFIG = LinkConfig.baseline()

@@ -1,8 +1,8 @@
-"""A minimal ground for flight software tests, built on the ccsds core only.
+"""A minimal ground for the bench, built on the ccsds core only (until ground_sw exists).
 
 It frames telecommands (FOP-1 AD service, segmentation, CLTUs) and decodes the downlink
-(frame sync, RS, VC demux, PUS TM). It does not model the operator console, dictionary
-validation or the archive: those belong to the ground software.
+(frame sync, RS, VC demux, PUS TM). It has no operator console, dictionary validation or
+archive: those belong to the ground software.
 """
 
 from __future__ import annotations
@@ -11,25 +11,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ccsds.config import LinkConfig
-from ccsds.ground_link import GroundDownlink, GroundUplink
+from ccsds.ground_link import GroundLink
 from ccsds.pus import AckFlags, PusTc, PusTm
-from ccsds.spacepacket import PacketType, SpacePacket
-from ccsds.tm_demux import OcfReceived, PacketReceived
 
 
 @dataclass
-class Ground:
-    """Ground side of one link: ``command`` returns CLTUs, ``receive`` takes CADU octets."""
+class BenchGround:
+    """Ground side of one link: ``send_packet`` returns CLTUs, ``receive`` takes CADU octets
+    and keeps the PUS reports of the real-time virtual channel."""
 
     config: LinkConfig = field(default_factory=LinkConfig.baseline)
-    uplink: GroundUplink = field(init=False)
-    downlink: GroundDownlink = field(init=False)
+    link: GroundLink = field(init=False)
     reports: list[PusTm] = field(default_factory=list)
     sequence: int = 0
 
     def __post_init__(self) -> None:
-        self.uplink = GroundUplink(self.config)
-        self.downlink = GroundDownlink(self.config)
+        self.link = GroundLink(self.config)
+        self.uplink = self.link.uplink
+        self.downlink = self.link.downlink
 
     def start(self, now: float) -> list[bytes]:
         """Initiate the AD service (the board's FARM-1 starts at V(R) = 0)."""
@@ -49,12 +48,9 @@ class Ground:
 
     def receive(self, data: bytes, now: float) -> list[bytes]:
         """Take downlink octets; decode reports; returns CLTUs FOP-1 wants sent now."""
-        cltus: list[bytes] = []
-        for event in self.downlink.feed(data):
-            if isinstance(event, OcfReceived):
-                cltus += self.uplink.receive_clcw(event.ocf, now)
-            elif isinstance(event, PacketReceived) and event.virtual_channel == 0:
-                self.reports.append(PusTm.decode(event.packet))
+        packets, cltus = self.link.receive(data, now)
+        self.reports += [PusTm.decode(received.packet) for received in packets
+                         if received.virtual_channel == self.config.tm.vc_realtime]
         return cltus
 
     def take(self, matching: Callable[[PusTm], bool]) -> list[PusTm]:
@@ -62,8 +58,3 @@ class Ground:
         found = [r for r in self.reports if matching(r)]
         self.reports = [r for r in self.reports if not matching(r)]
         return found
-
-
-def raw_tc(apid: int, data: bytes) -> bytes:
-    """A space packet that is not a valid PUS TC (for bad-input tests)."""
-    return SpacePacket(PacketType.TC, apid, 1, data, secondary_header=True).encode()

@@ -1,7 +1,8 @@
-"""``flight-sw run`` in a subprocess behind a real pseudo-terminal, for contract tests.
+"""``flight-sw run`` in a subprocess behind a real pseudo-terminal: an emulated board.
 
-The test owns the pty master; the flight software opens the slave by path through pyserial,
-exactly as it opens a UART. Waiting is on select() with deadlines, never on sleeps.
+This process owns the pty master; the flight software opens the slave by path through
+pyserial, exactly as it opens a UART. Waiting is on select() with deadlines, never on sleeps.
+Used by the contract tests and the benchmarks; the board sessions of the bench grow from it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ccsds.pus import PusTm
-from tests.flight_sw.ground_harness import Ground
+from hil.bench_ground import BenchGround
 
 
 class PtyBoard:
@@ -34,7 +35,7 @@ class PtyBoard:
              "--state-dir", str(state_dir), "--idle-interval", "0.2",
              "--log-file", str(self.log_file), *extra_args],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.ground = Ground()
+        self.ground = BenchGround()
         self.start = time.monotonic()
 
     def now(self) -> float:
