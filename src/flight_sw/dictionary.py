@@ -20,6 +20,9 @@ from ccsds.mission_db import (
     Parameter,
     Severity,
 )
+from flight_sw.compute import dictionary as compute
+from flight_sw.faults import dictionary as faults
+from flight_sw.storage import dictionary as storage
 
 APID = 100
 """PUS application of the payload (docs/icd.md 4)."""
@@ -213,7 +216,11 @@ EVENTS = (
 )
 
 MISSION = MissionDatabase(
-    name="spacedc_payload", version="1.0.0", apid=APID, commands=COMMANDS,
-    parameters=PARAMETERS, events=EVENTS, housekeeping=HOUSEKEEPING,
+    name="spacedc_payload", version="1.0.0", apid=APID,
+    commands=COMMANDS + storage.COMMANDS + compute.COMMANDS + faults.COMMANDS,
+    parameters=PARAMETERS + storage.PARAMETERS + compute.PARAMETERS + faults.PARAMETERS,
+    events=EVENTS + storage.EVENTS + compute.EVENTS + faults.EVENTS,
+    housekeeping=HOUSEKEEPING + storage.HOUSEKEEPING + compute.HOUSEKEEPING
+    + faults.HOUSEKEEPING,
 )
-"""The mission database of the flight software core."""
+"""The mission database: the core's entries here, the payload's in its packages."""

@@ -1,0 +1,1 @@
+"""Compute jobs on stored objects (mission service 129)."""
