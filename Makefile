@@ -32,9 +32,11 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks
 
-## Longer runs than the default tests: 100k malformed uplink units through flight-sw run.
+## Longer runs than the default tests (figures in the closing notes): 100k malformed uplink
+## units through flight-sw run, and every test marked soak at its full size.
 soak: $(STAMP)
 	FLIGHT_FUZZ_UNITS=100000 $(PY) -m pytest tests/flight_sw/test_fuzz_link.py
+	$(PY) -m pytest -m soak
 
 ## Rebuild the C kernels in place after editing csrc/ (the editable install picks them up).
 kernels: $(STAMP)
