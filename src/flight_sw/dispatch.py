@@ -56,6 +56,8 @@ class DispatchCounters:
     unknown_service: int = 0
     unknown_subtype: int = 0
     bad_application_data: int = 0
+    deferred: int = 0
+    """Requests whose completion the service reports later (long-running work)."""
 
 
 _DECODE_ERRORS: tuple[tuple[type[DecodeError], ErrorCode, str], ...] = (
@@ -144,16 +146,24 @@ class Dispatcher:
         setattr(self.counters, counter, getattr(self.counters, counter) + 1)
         acceptance_failure(self.emit, request, code, data)
 
+    def _count_outcome(self, success: bool) -> None:
+        if success:
+            self.counters.completed += 1
+        else:
+            self.counters.failed += 1
+
     def _execute(self, tc: PusTc, arguments: Any, execute: Execute) -> None:
-        verification = Verification(self.emit, tc.request_id, tc.ack_flags)
+        verification = Verification(self.emit, tc.request_id, tc.ack_flags,
+                                    on_outcome=self._count_outcome)
         self.counters.accepted += 1
         verification.accepted()
         verification.started()
         try:
             execute(arguments, verification)
         except CommandError as error:
-            self.counters.failed += 1
             verification.failed(Subtype.COMPLETION_FAILURE, error.code, error.data)
             return
-        self.counters.completed += 1
+        if verification.deferred:
+            self.counters.deferred += 1
+            return
         verification.completed()

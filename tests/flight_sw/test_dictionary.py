@@ -55,8 +55,11 @@ def test_contents() -> None:
     in_structures = [n for s in MISSION.housekeeping for n in s.parameters]
     assert len(in_structures) >= 20
     assert len(in_structures) == len(set(in_structures))
-    assert [(s.name, s.interval_s, s.enabled) for s in MISSION.housekeeping] == [
-        ("board", 1.0, True), ("link", 1.0, True), ("diagnostics", 10.0, False)]
+    core = [(s.name, s.interval_s, s.enabled) for s in MISSION.housekeeping[:3]]
+    assert core == [("board", 1.0, True), ("link", 1.0, True), ("diagnostics", 10.0, False)]
+    payload = {s.name: s.id for s in MISSION.housekeeping[3:]}
+    assert payload == {"storage": 4, "compute": 5, "file_transfer": 6}
+    assert {c.service for c in MISSION.commands} >= {128, 129, 130, 131}
     assert {e.severity for e in MISSION.events} == set(Severity)
     settable = MISSION.settable_parameters
     assert settable and all(p.minimum is not None and p.maximum is not None for p in settable)

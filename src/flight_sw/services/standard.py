@@ -28,6 +28,9 @@ SETTING_DEFAULTS: Mapping[str, Value] = {
     "OVERTEMP_THRESHOLD": 35_815,  # 85 degC, the CPU alarm limit
     "IDLE_FRAME_INTERVAL_MS": 1_000,
     "WATCHDOG_TIMEOUT_MS": 10_000,
+    "POWER_LIMIT_MW": 9_000,
+    "POWER_LIMIT_TIME_MS": 2_000,
+    "COMPUTE_BUDGET_MS": 20,
 }
 """Settings without a default in the dictionary (HK intervals default to the structures')."""
 

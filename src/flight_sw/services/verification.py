@@ -63,11 +63,15 @@ Emit = Callable[[int, int, bytes], None]
 class Verification:
     """Produces the service 1 reports of one telecommand."""
 
-    def __init__(self, emit: Emit, request: RequestId, ack: AckFlags) -> None:
+    def __init__(self, emit: Emit, request: RequestId, ack: AckFlags, *,
+                 on_outcome: Callable[[bool], None] | None = None) -> None:
         self._emit = emit
         self.request = request
         self.ack = ack
         self._id = request.encode()
+        self._on_outcome = on_outcome
+        self.deferred = False
+        """Set by :meth:`defer`: the service reports completion itself, later."""
 
     def _report(self, subtype: Subtype, data: bytes = b"") -> None:
         self._emit(SERVICE, subtype, self._id + data)
@@ -87,14 +91,24 @@ class Verification:
         if self.ack & AckFlags.PROGRESS:
             self._report(Subtype.PROGRESS_SUCCESS, _FAILURE.pack(step))
 
+    def defer(self) -> None:
+        """Keep the request open when the handler returns: the service calls
+        :meth:`completed` or :meth:`failed` when the work it started ends (6.1.5: completion
+        is reported when execution completes, e.g. a job that runs for minutes)."""
+        self.deferred = True
+
     def completed(self) -> None:
         """(1,7) when asked for."""
         if self.ack & AckFlags.COMPLETION:
             self._report(Subtype.COMPLETION_SUCCESS)
+        if self._on_outcome is not None:
+            self._on_outcome(True)
 
     def failed(self, stage: Subtype, code: ErrorCode, data: bytes = b"") -> None:
         """A failure report of ``stage`` (always sent)."""
         self._report(stage, _FAILURE.pack(code) + data)
+        if self._on_outcome is not None and stage >= Subtype.START_FAILURE:
+            self._on_outcome(False)
 
 
 def acceptance_failure(emit: Emit, request: RequestId, code: ErrorCode,
