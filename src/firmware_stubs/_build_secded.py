@@ -18,6 +18,14 @@ ffibuilder = make_builder(
     void fw_secded_check(uint64_t *words, uint8_t *checks, size_t n, int correct,
                          int64_t *corrected_idx, int64_t *uncorrectable_idx, size_t max_report,
                          size_t *n_corrected, size_t *n_uncorrectable);
+    const char *fw_secded_il_path(void);
+    int fw_secded_il_select(int fastest);
+    void fw_secded_encode_il(const uint64_t *logical, size_t n, unsigned depth, uint64_t *phys,
+                             uint8_t *checks);
+    void fw_secded_check_il(uint64_t *phys, uint8_t *checks, size_t n, unsigned depth,
+                            int correct, uint64_t *logical, int64_t *corrected_idx,
+                            int64_t *uncorrectable_idx, size_t max_report,
+                            size_t *n_corrected, size_t *n_uncorrectable);
     """,
     ["secded.c"],
 )
