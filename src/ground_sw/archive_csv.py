@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Literal
 from ground_sw.archive_values import plain, text
 
 if TYPE_CHECKING:
-    from ground_sw.archive import Archive, CommandHistory
+    from ground_sw.archive_reader import ArchiveReader, CommandHistory
     from ground_sw.records import EventRecord, ParameterSample
 
 ExportKind = Literal["parameters", "events", "commands"]
@@ -72,7 +72,7 @@ def _command_rows(commands: Iterable[CommandHistory]) -> Iterable[Sequence[str]]
                _optional(last.error_code), steps)
 
 
-def export_csv(archive: Archive, kind: ExportKind, path: str | Path, *,
+def export_csv(archive: ArchiveReader, kind: ExportKind, path: str | Path, *,
                name: str | None = None, start: float | None = None,
                end: float | None = None) -> int:
     """Write the ``kind`` records named ``name`` (all when None) in [start, end) to ``path``;

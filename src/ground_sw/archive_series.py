@@ -81,7 +81,7 @@ def series_row(name_id: int, samples: Sequence[ParameterSample]) -> SeriesRow:
     times = np.array([s.time for s in samples], dtype=_F8)
     if np.isnan(times).any():
         raise ValueError("a parameter sample has no time (NaN)")
-    if len(times) > 1 and (np.diff(times) < 0).any():
+    if (times[1:] < times[:-1]).any():
         order = np.argsort(times, kind="stable")
         times = times[order]
         samples = [samples[int(index)] for index in order]

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from ccsds.mission_db import DictionaryError, MissionDatabase
 from ccsds.timecode import CucTime
-from ground_sw.archive import Archive
+from ground_sw.archive_reader import ArchiveReader
 
 SIZE_INCHES = (10.0, 4.0)
 DPI = 100
@@ -54,7 +54,7 @@ def _new_figure(title: str) -> Figure:
     return figure
 
 
-def plot_parameter(archive: Archive, name: str, png_path: str | Path, *,
+def plot_parameter(archive: ArchiveReader, name: str, png_path: str | Path, *,
                    start: float | None = None, end: float | None = None,
                    database: MissionDatabase | None = None) -> Figure:
     """Plot ``name``'s engineering values in [start, end) to ``png_path`` (PNG)."""
@@ -84,7 +84,7 @@ def plot_parameter(archive: Archive, name: str, png_path: str | Path, *,
     return figure
 
 
-def plot_events(archive: Archive, png_path: str | Path, *, start: float | None = None,
+def plot_events(archive: ArchiveReader, png_path: str | Path, *, start: float | None = None,
                 end: float | None = None) -> Figure:
     """Plot event reports in [start, end) as markers, one row per severity."""
     events = archive.events(start, end)

@@ -14,9 +14,11 @@ into parameter and event records (the ground station's decommutator).
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,10 +28,10 @@ from ccsds.errors import CcsdsError
 from ccsds.frame_sync import FrameReceived
 from ccsds.ground_link import GroundDownlink
 from ccsds.pus import PusTm
-from ccsds.timecode import EPOCH_1958, TAI_MINUS_UTC
+from ccsds.timecode import CUC_4_2, EPOCH_1958, TAI_MINUS_UTC, CucFormat
 from ccsds.tm_demux import PacketReceived
-from ground_sw.archive import Archive
 from ground_sw.archive_capture import CaptureCounters, read_capture
+from ground_sw.archive_reader import ArchiveReader
 from ground_sw.records import FrameRecord, Listener, PacketRecord, Record
 
 Clock = Callable[[], float]
@@ -64,17 +66,19 @@ class Replay:
         return self._stopped.is_set()
 
     def play(self, records: Iterable[Record]) -> int:
-        """Deliver ``records`` in their order, paced by their times; returns how many."""
-        first: tuple[float, float] | None = None  # (record time, clock) of the first record
+        """Deliver ``records`` in their order, paced by their times; returns how many.
+
+        Records earlier than the schedule (or with a time that is not finite) go at once.
+        """
+        anchor: tuple[float, float] | None = None  # (record time, clock) of the first one
         delivered = 0
         for record in records:
             if self._stopped.is_set():
                 break
-            if self.speed is not None:
-                if first is None:
-                    first = (record.time, self._clock())
-                due = first[1] + (record.time - first[0]) / self.speed
-                delay = due - self._clock()
+            if self.speed is not None and math.isfinite(record.time):
+                if anchor is None:
+                    anchor = (record.time, self._clock())
+                delay = anchor[1] + (record.time - anchor[0]) / self.speed - self._clock()
                 if delay > 0:
                     self._wait(delay)
                     if self._stopped.is_set():
@@ -86,30 +90,32 @@ class Replay:
         return delivered
 
 
-def play_archive(archive: Archive | str | Path, listeners: Sequence[Listener], *,
+def play_archive(archive: ArchiveReader | str | Path, listeners: Sequence[Listener], *,
                  speed: float | None = 1.0, start: float | None = None,
                  end: float | None = None, clock: Clock = time.monotonic,
                  wait: Wait | None = None) -> int:
     """Replay the records of an archive (a path is opened read-only) in [start, end)."""
     replay = Replay(listeners, speed=speed, clock=clock, wait=wait)
-    if isinstance(archive, Archive):
-        return replay.play(archive.records(start, end))
-    opened = Archive.open_read_only(archive)
-    try:
-        return replay.play(opened.records(start, end))
-    finally:
-        opened.close()
+    with ExitStack() as stack:
+        if not isinstance(archive, ArchiveReader):
+            archive = stack.enter_context(ArchiveReader(archive))
+        records = stack.enter_context(closing(archive.records(start, end)))
+        return replay.play(records)
 
 
-def packet_record(received: float, virtual_channel: int, packet: bytes) -> PacketRecord:
+def packet_record(received: float, virtual_channel: int, packet: bytes,
+                  time_format: CucFormat = CUC_4_2) -> PacketRecord:
     """The record of a received packet; PUS service, subtype and on-board time (converted
-    to Unix seconds, UTC) when it is a valid PUS-C TM (ECSS-E-ST-70-41C 7.4.3.2)."""
+    to Unix seconds, UTC; None when the time field is zero, i.e. unset) when it is a valid
+    PUS-C TM (ECSS-E-ST-70-41C 7.4.3.2)."""
     apid = int.from_bytes(packet[0:2], "big") & 0x7FF
     try:
-        tm = PusTm.decode(packet)
+        tm = PusTm.decode(packet, time_format=time_format)
     except CcsdsError:
         return PacketRecord(received, virtual_channel, apid, packet)
-    onboard = tm.time.seconds - UNIX_MINUS_1958_S - TAI_MINUS_UTC
+    onboard = None
+    if tm.time.coarse or tm.time.fine:
+        onboard = tm.time.seconds - UNIX_MINUS_1958_S - TAI_MINUS_UTC
     return PacketRecord(received, virtual_channel, apid, packet, tm.service, tm.subtype,
                         onboard)
 
@@ -129,8 +135,10 @@ class CaptureDecoder:
     """Octets of the downlink in, ground records out (frames, packets, decoded records)."""
 
     def __init__(self, decode: Decode, config: LinkConfig | None = None) -> None:
+        config = LinkConfig.baseline() if config is None else config
         self.decode = decode
-        self.downlink = GroundDownlink(LinkConfig.baseline() if config is None else config)
+        self.downlink = GroundDownlink(config)
+        self.time_format = CucFormat(config.time.cuc_coarse_octets, config.time.cuc_fine_octets)
         self.counters = DecodeCounters()
 
     def feed(self, received: float, data: bytes) -> list[Record]:
@@ -150,7 +158,7 @@ class CaptureDecoder:
         return records
 
     def _packet(self, received: float, item: PacketReceived) -> list[Record]:
-        record = packet_record(received, item.virtual_channel, item.packet)
+        record = packet_record(received, item.virtual_channel, item.packet, self.time_format)
         self.counters.packets += 1
         try:
             decoded = self.decode(record)

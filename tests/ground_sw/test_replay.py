@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -116,6 +117,15 @@ def test_the_default_wait_is_interrupted_by_stop_from_another_thread(archive: Ar
     worker.join(timeout=30)
     assert not worker.is_alive()
     assert listener.records == RECORDS[:1]
+
+
+def test_records_with_times_that_are_not_finite_are_not_waited_for() -> None:
+    clock, listener = FakeClock(), Collector()
+    records: list[Record] = [ParameterSample(math.inf, "P", 1, 1), *RECORDS[:2],
+                             ParameterSample(math.nan, "P", 2, 2)]
+    Replay([listener], clock=clock, wait=clock.wait).play(records)
+    assert clock.waits == [1.0]
+    assert len(listener.records) == 4
 
 
 def test_speed_must_be_positive() -> None:

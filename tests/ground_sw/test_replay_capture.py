@@ -213,10 +213,12 @@ def test_index_lines() -> None:
     assert counters.bad_index_lines == 1
 
 
-def test_packet_records_of_packets_that_are_not_pus() -> None:
+def test_packet_records_of_packets_that_are_not_pus_or_have_no_time() -> None:
     record = packet_record(T0, 1, b"\x08\x65\xc0\x00\x00\x00\x00")
     assert (record.apid, record.service, record.subtype, record.onboard_time) == (
         101, None, None, None)
+    untimed = packet_record(T0, 0, PusTm(APID, 1, 17, 2).encode())
+    assert (untimed.service, untimed.subtype, untimed.onboard_time) == (17, 2, None)
 
 
 @given(st.text())
