@@ -1,7 +1,10 @@
 """The payload's side of the space link, composed from the protocol layers.
 
 Uplink (CCSDS 231.0-B-4, 232.0-B-4, 232.1-B-2): byte stream -> CLTUs -> derandomized TC
-frames -> FARM-1 -> segment reassembly (MAP) -> space packets.
+frames -> [SDLS, 355.0-B-2] -> FARM-1 -> segment reassembly (MAP) -> space packets.
+With ``sdls.enabled`` every frame passes SDLS processing first (:class:`UplinkSecurity`): a
+frame it rejects is counted and dropped before FARM-1, so it never moves V(R), never
+sets lockout or retransmit and never reaches a command (355.0-B-2 4.2, receiving end).
 Downlink (132.0-B-3, 131.0-B-5): space packets -> VC multiplexer -> TM frames carrying the
 FARM-1 CLCW in their OCF -> RS codeblock, randomizer, ASM -> CADU byte stream.
 
@@ -10,17 +13,23 @@ Sans-I/O: the flight software's main loop moves bytes between the port and these
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from ccsds.channel_coding import CaduEncoder
 from ccsds.config import LinkConfig
 from ccsds.cop1.farm1 import Farm1, FarmResult
 from ccsds.errors import DecodeError, LengthError, TruncatedError
+from ccsds.sdls.association import SPI_LENGTH, SaTable
+from ccsds.sdls.errors import SaStateError
+from ccsds.sdls.frame_security import SecurityCounters, process_tc_security
+from ccsds.sdls.keys import KeyStore
 from ccsds.spacepacket import PRIMARY_HEADER_LENGTH as PACKET_HEADER_LENGTH
 from ccsds.spacepacket import packet_length
+from ccsds.tc_frame import PRIMARY_HEADER_LENGTH as TC_HEADER_LENGTH
 from ccsds.tc_frame import TcFrame
-from ccsds.tc_segment import SegmentReassembler
-from ccsds.tc_uplink import TcUplinkReceiver
+from ccsds.tc_segment import SEGMENT_HEADER_LENGTH, SegmentReassembler
+from ccsds.tc_uplink import ReceivedFrame, TcUplinkReceiver
 from ccsds.tm_mux import TmMultiplexer
 
 
@@ -50,38 +59,135 @@ class BoardUplinkCounters:
 
     frames_accepted: int = 0
     frames_rejected: int = 0
+    """Rejected by SDLS or by FARM-1."""
+    security_rejected: int = 0
+    """Of those, rejected by SDLS (by class in :attr:`BoardUplink.security_counters`)."""
     packets: int = 0
     packet_fragments: int = 0
 
 
-class BoardUplink:
-    """Board side of the uplink for the mission's TC virtual channel."""
+@dataclass(frozen=True, slots=True)
+class SecurityRejection:
+    """A TC frame SDLS rejected: the error (its ``counter`` names the class), the frame's
+    VC and the SPI it carried (None when the frame is too short to hold one)."""
 
-    def __init__(self, config: LinkConfig) -> None:
+    error: DecodeError
+    virtual_channel: int
+    spi: int | None
+
+
+@dataclass(slots=True)
+class UplinkSecurity:
+    """The board's SDLS receiving end (355.0-B-2 4.2): its SAs and keys, shared with key
+    and SA management, and hooks: ``on_rejected`` for every rejected frame,
+    ``on_accepted`` with the SPI of every accepted one (its SA's ARSN has moved), and
+    ``after_accepted`` once per :meth:`BoardUplink.feed` or :meth:`BoardUplink.flush` that
+    accepted any, before its packets are returned (where the ARSNs are saved, so that no
+    command runs before the frame that carried it can no longer be replayed)."""
+
+    table: SaTable
+    keys: KeyStore
+    on_rejected: Callable[[SecurityRejection], None] | None = None
+    on_accepted: Callable[[int], None] | None = None
+    after_accepted: Callable[[], None] | None = None
+    counters: SecurityCounters = field(default_factory=SecurityCounters)
+
+
+def frame_spi(raw: bytes, frame: TcFrame, *, segment_header: bool) -> int | None:
+    """The SPI of a protected TC frame (355.0-B-2 4.1.1.2), None if the frame is too short."""
+    start = TC_HEADER_LENGTH + (SEGMENT_HEADER_LENGTH if segment_header
+                                and not frame.control_command else 0)
+    end = TC_HEADER_LENGTH + len(frame.data)
+    return int.from_bytes(raw[start : start + SPI_LENGTH], "big") \
+        if end - start >= SPI_LENGTH else None
+
+
+class BoardUplink:
+    """Board side of the uplink for the mission's TC virtual channel.
+
+    With ``config.sdls.enabled`` and no :attr:`security` attached yet, every frame is
+    rejected (fail secure: no command runs unauthenticated).
+    """
+
+    def __init__(self, config: LinkConfig, *, security: UplinkSecurity | None = None) -> None:
         tc = config.tc
         self.config = config
         self.receiver = TcUplinkReceiver(tc)
         self.farm = Farm1(tc.virtual_channel, tc.farm_window, spacecraft_id=tc.spacecraft_id)
         self.reassembler = SegmentReassembler()
         self.counters = BoardUplinkCounters()
+        self.security = security
+        self._unattached_counters = SecurityCounters()
         self.last_farm_result: FarmResult | None = None
         self.last_error: DecodeError | None = None
 
+    @property
+    def security_counters(self) -> SecurityCounters:
+        """SDLS outcomes by class (355.0-B-2 4.2): of the attached security, if any."""
+        return self.security.counters if self.security is not None \
+            else self._unattached_counters
+
     def feed(self, data: bytes | bytearray | memoryview) -> list[bytes]:
         """Take received octets; return the space packets they complete, in order."""
-        return self._deliver(self.receiver.feed(data))
+        return self._deliver(self.receiver.feed_received(data))
 
     def flush(self) -> list[bytes]:
         """The line went idle: end any CLTU under way and deliver what it completes."""
-        return self._deliver(self.receiver.flush())
+        return self._deliver(self.receiver.flush_received())
 
     def clcw(self) -> bytes:
         """The CLCW to place in the OCF of the next TM frame."""
         return self.farm.clcw().encode()
 
-    def _deliver(self, frames: list[TcFrame]) -> list[bytes]:
+    def _unprotected(self, received: ReceivedFrame) -> TcFrame | None:
+        """The frame with its plaintext data field, or None (counted) if SDLS rejects it."""
+        raw, frame = received
+        security = self.security
+        if security is None:
+            self._rejected(SaStateError("SDLS is enabled but no SAs are loaded"),
+                           self._unattached_counters)
+            return None
+        segment_header = self.config.tc.segment_header
+        try:
+            plain = process_tc_security(raw, security.table, security.keys,
+                                        segment_header=segment_header,
+                                        fecf=self.config.tc.fecf, counters=security.counters)
+        except DecodeError as error:
+            self._rejected(error)
+            if security.on_rejected is not None:
+                spi = frame_spi(raw, frame, segment_header=segment_header)
+                security.on_rejected(SecurityRejection(error, frame.virtual_channel, spi))
+            return None
+        if security.on_accepted is not None:
+            spi = frame_spi(raw, frame, segment_header=segment_header)
+            if spi is not None:
+                security.on_accepted(spi)
+        return plain
+
+    def _rejected(self, error: DecodeError, counters: SecurityCounters | None = None) -> None:
+        """Count a frame SDLS rejected (``counters``: when not already counted there)."""
+        if counters is not None:
+            counters.count_rejection(error)
+        self.counters.frames_rejected += 1
+        self.counters.security_rejected += 1
+        self.last_error = error
+
+    def _deliver(self, received: list[ReceivedFrame]) -> list[bytes]:
+        protected = self.config.sdls.enabled
+        accepted = self.security_counters.accepted
+        packets = self._accept(received, protected)
+        security = self.security
+        if protected and security is not None and security.after_accepted is not None \
+                and security.counters.accepted != accepted:
+            security.after_accepted()
+        return packets
+
+    def _accept(self, received: list[ReceivedFrame], protected: bool) -> list[bytes]:
         packets: list[bytes] = []
-        for frame in frames:
+        for each in received:
+            frame = self._unprotected(each) if protected else each.frame
+            if frame is None:
+                continue
             result = self.farm.receive(frame)
             self.last_farm_result = result
             if not result.accepted or result.data is None:

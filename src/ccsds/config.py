@@ -29,6 +29,10 @@ def _build(cls: type[Any], table: dict[str, Any], section: str) -> Any:
     for name, raw in table.items():
         expected = type(getattr(cls, name))
         value = float(raw) if expected is float and type(raw) is int else raw
+        if expected is tuple and isinstance(raw, list):
+            value = tuple(raw)
+            if not all(type(item) is int for item in value):
+                raise ConfigError(f"[{section}] {name} must be a list of integers")
         if not isinstance(value, expected):
             raise ConfigError(f"[{section}] {name} must be {expected.__name__}, got {raw!r}")
         values[name] = value
@@ -171,6 +175,39 @@ class TimeConfig:
         _check_range("time.cuc_fine_octets", self.cuc_fine_octets, 0, 3)
 
 
+SDLS_SERVICES = ("authenticated_encryption", "authentication")
+"""SA service types of the mission's SDLS profile (docs/security.md 1; 355.0-B-2 4.2.2.4)."""
+
+
+@dataclass(frozen=True)
+class SdlsConfig:
+    """Space Data Link Security (CCSDS 355.0-B-2) on the link; off in the ICD baseline.
+
+    When ``enabled``, every TC frame is protected (an unprotected VC would let commands
+    bypass SDLS): the board runs each received frame through SDLS before FARM-1, with SAs
+    of service ``tc_service``. ``tm_protection`` protects the TM frames of
+    ``tm_virtual_channels`` with SAs of service ``tm_service``. The SAs and keys themselves
+    come from each end's SA and key files (docs/security.md 9), not from this file.
+    """
+
+    enabled: bool = False
+    tc_service: str = "authenticated_encryption"
+    tm_protection: bool = False
+    tm_service: str = "authentication"
+    tm_virtual_channels: tuple[int, ...] = (0, 1)
+
+    def __post_init__(self) -> None:
+        for name in ("tc_service", "tm_service"):
+            if getattr(self, name) not in SDLS_SERVICES:
+                raise ConfigError(f"sdls.{name} must be one of {', '.join(SDLS_SERVICES)}")
+        for vc in self.tm_virtual_channels:
+            _check_range("sdls.tm_virtual_channels", vc, 0, 7)
+        if self.tm_protection and not self.enabled:
+            raise ConfigError("sdls.tm_protection needs sdls.enabled")
+        if self.tm_protection and not self.tm_virtual_channels:
+            raise ConfigError("sdls.tm_protection needs sdls.tm_virtual_channels")
+
+
 def _check_range(name: str, value: int, low: int, high: int) -> None:
     if not low <= value <= high:
         raise ConfigError(f"{name} = {value} is outside {low}..{high}")
@@ -182,6 +219,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "packets": PacketConfig,
     "cfdp": CfdpConfig,
     "time": TimeConfig,
+    "sdls": SdlsConfig,
 }
 
 
@@ -194,6 +232,7 @@ class LinkConfig:
     packets: PacketConfig = PacketConfig()
     cfdp: CfdpConfig = CfdpConfig()
     time: TimeConfig = TimeConfig()
+    sdls: SdlsConfig = SdlsConfig()
 
     @classmethod
     def baseline(cls) -> Self:
@@ -233,4 +272,9 @@ class LinkConfig:
         }
         if parts["tc"].spacecraft_id != parts["tm"].spacecraft_id:
             raise ConfigError("tc.spacecraft_id and tm.spacecraft_id differ")
+        tm = parts["tm"]
+        protected = set(parts["sdls"].tm_virtual_channels) if parts["sdls"].tm_protection \
+            else set()
+        if tm.vc_idle in protected:
+            raise ConfigError("sdls.tm_virtual_channels must not include tm.vc_idle")
         return cls(**parts)

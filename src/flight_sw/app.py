@@ -1,4 +1,6 @@
-"""The payload application assembled: link, dispatcher, services, modes, HAL and scheduler.
+"""The payload application assembled: link, dispatcher, services, modes, HAL and scheduler,
+with the payload (object store, storage service, file transfer, compute) on the storage region
+and fault injection for the bench.
 
 I/O-free: :class:`~flight_sw.runtime.PortRunner` moves bytes between a port and
 :meth:`FlightSoftware.receive` / :meth:`FlightSoftware.step`; a simulation can drive the same
@@ -8,42 +10,69 @@ object with a simulated clock.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
 from ccsds.config import LinkConfig
+from ccsds.errors import DecodeError
 from ccsds.mission_db import MissionDatabase, dictionary_digest
 from ccsds.pus_types import Value
-from firmware_stubs.board.reset import ResetCause
+from ccsds.spacepacket import peek_header
+from firmware_stubs.board.reset import BootInfo, ResetCause
 from flight_sw.board_telemetry import board_source, counters_source, reset_cause_value
 from flight_sw.clock import Clock
+from flight_sw.compute.service import install_compute
 from flight_sw.dictionary import MISSION
 from flight_sw.dispatch import Dispatcher
-from flight_sw.hal.base import Hal
+from flight_sw.faults.service import FaultInjectionService
+from flight_sw.file_transfer import FileTransfer
+from flight_sw.hal.base import CURRENT_LIMITER, Hal, storage_region
 from flight_sw.link import FlightLink
-from flight_sw.modes import ModeManager
+from flight_sw.modes import FdirRules, ModeManager
 from flight_sw.parameters import ParameterPool
 from flight_sw.scheduler import Scheduler
+from flight_sw.security.service import BoardSecurity
+from flight_sw.security.telemetry import security_source
 from flight_sw.services import board_control, test_service
 from flight_sw.services.standard import install_standard_services
+from flight_sw.services.storage import install_storage
 from flight_sw.services.time_management import CorrelatedClock
+from flight_sw.storage.config import StoreConfig
+from flight_sw.storage.scrubber import Scrubber
+from flight_sw.storage.store import ObjectStore
 from flight_sw.telemetry import TelemetryFactory
 
 FDIR_PERIOD_S = 1.0
 """Period of the FDIR checks."""
 KICKS_PER_TIMEOUT = 4
 """The watchdog is kicked this many times per timeout period."""
+FILE_TRANSFER_PERIOD_S = 0.05
+"""Period of the CFDP entity's timers and output."""
+POWER_CYCLE_DELAY_S = 0.5
+"""From latch-up detection to the power cycle: time for LATCH_UP_DETECTED to go down."""
+_UINT32 = 0xFFFFFFFF
 
 
 class FlightSoftware:
-    """One instance of the flight software on one board."""
+    """One instance of the flight software on one board.
 
-    def __init__(self, config: LinkConfig, clock: Clock, hal: Hal, state_dir: Path, *,
-                 database: MissionDatabase = MISSION, bit_rate: float | None = None,
-                 idle_interval_s: float | None = None) -> None:
+    ``allow_fault_injection`` enables service 131 (refused otherwise);
+    ``uncorrectable_count`` is the running total of uncorrectable memory errors (EDAC) that
+    the FDIR rule watches (default: the object store's). ``store_config`` shapes the object
+    store when the storage region is blank (an existing store keeps its geometry).
+    """
+
+    def __init__(self, config: LinkConfig, clock: Clock, hal: Hal,
+                 state_dir: Path, *, database: MissionDatabase = MISSION,
+                 bit_rate: float | None = None, idle_interval_s: float | None = None,
+                 allow_fault_injection: bool = False,
+                 uncorrectable_count: Callable[[], int] | None = None,
+                 store_config: StoreConfig | None = None) -> None:
         self.config = config
         self.clock = clock
         self.hal = hal
+        self.state_dir = state_dir
         self.database = database
         self.link = FlightLink(config, bit_rate=bit_rate)
         self.telemetry = TelemetryFactory(config, clock)
@@ -55,15 +84,30 @@ class FlightSoftware:
         self.telemetry.clock = CorrelatedClock(clock, self.services.time)
         self.modes = ModeManager(self.services.events.raise_event)
         self.reset_at: float | None = None
+        self.power_cycle_at: float | None = None
+        self.hung = False
+        """A functional interrupt: the application serves nothing until reset."""
+        self._hang_pending = False
+        self._uncorrectable_seen = 0
         self.watchdog_kicks = 0
         self.max_cycle_us = 0
         """Longest scheduler cycle since boot (wall time, microseconds)."""
         test_service.register(self.dispatcher, self.emit)
         board_control.register(self.dispatcher, database, self.modes, clock.monotonic,
                                self._request_reset)
+        self.faults = FaultInjectionService(
+            hal, database, self.emit, raise_event=self.services.events.raise_event,
+            now=clock.monotonic, hang=self.hang, enabled=allow_fault_injection)
+        self.faults.register(self.dispatcher)
         self._follow_settings(idle_interval_s)
         self.pool.add_source(board_source(hal, self.pool.parameter, lambda: int(self.modes.mode)))
         self.pool.add_source(counters_source(self._counters))
+        self.pool.add_source(counters_source(self.faults.telemetry))
+        self.security: BoardSecurity | None = None
+        """Link security, set by flight_sw.security.attach_security (SDLS on)."""
+        self.pool.add_source(security_source(self))
+        self._attach_payload(store_config or StoreConfig())
+        self.uncorrectable_count = uncorrectable_count or self._store_uncorrectable
         self.scheduler.add("fdir", FDIR_PERIOD_S, self._fdir, start=clock.monotonic())
         self.scheduler.add("watchdog", FDIR_PERIOD_S / KICKS_PER_TIMEOUT, self._kick,
                            start=clock.monotonic())
@@ -77,18 +121,66 @@ class FlightSoftware:
                           lambda ms: setattr(self.link, "idle_interval_s", _number(ms) / 1000))
         parameters.follow("OVERTEMP_THRESHOLD", lambda centikelvin: setattr(
             self.modes.rules, "overtemp_threshold_c", _number(centikelvin) / 100 - 273.15))
+        rules = self.modes.rules
+        parameters.follow("POWER_LIMIT_MW", lambda mw: setattr(
+            rules, "power_limit_w", _number(mw) / 1000 or FdirRules.power_limit_w))
+        parameters.follow("POWER_LIMIT_TIME_MS", lambda ms: setattr(
+            rules, "power_limit_time_s", _number(ms) / 1000 or FdirRules.power_limit_time_s))
         if idle_interval_s is not None:
             self.link.idle_interval_s = idle_interval_s
 
+    def _attach_payload(self, store_config: StoreConfig) -> None:
+        """Attach the payload: the object store on the storage region (formatted when blank,
+        else recovered; objects time-stamped in on-board TAI), its patrol scrubber and
+        storage service 128 (store events become service 5 events), the CFDP file transfer
+        entity (CFDP APID in, bulk virtual channel out) and compute service 129, with their
+        telemetry sources and settings."""
+        events, parameters = self.services.events, self.services.parameters
+        self.store = ObjectStore.open(storage_region(self.hal), store_config,
+                                      clock=self.telemetry.clock.tai)
+        self.file_transfer = FileTransfer(self.config, self.store, self._send_bulk_packet,
+                                          raise_event=events.raise_event)
+        self.storage = install_storage(
+            self.dispatcher, self.emit, self.emit_bulk, events, self.store,
+            Scrubber(self.store), self.scheduler, self.clock, self.database,
+            file_transfer=self.file_transfer, pool=self.pool)
+        self.store.on_event = self.storage.on_scrub_event
+        self.scheduler.add("file_transfer", FILE_TRANSFER_PERIOD_S, self._poll_file_transfer,
+                           start=self.clock.monotonic())
+        self.pool.add_source(self.file_transfer.telemetry)
+        self.compute = install_compute(self.dispatcher, self.emit, events, self.store,
+                                       self.hal, self.scheduler, self.clock, self.database)
+        self.pool.add_source(self.compute.telemetry)
+        parameters.follow("COMPUTE_BUDGET_MS", self.compute.apply_budget_ms)
+
+    def _store_uncorrectable(self) -> int:
+        return self.store.health().uncorrectable_words
+
+    def _send_bulk_packet(self, packet: bytes) -> None:
+        self.link.send(packet, self.config.tm.vc_bulk)
+
+    def _poll_file_transfer(self, now: float) -> None:
+        transfer = self.file_transfer
+        transfer.poll(now, transfer.budget(self.link.downlink.pending()))
+
+    def close(self) -> None:
+        """Save the store's counters and flush it (a clean stop; after a reset the store
+        recovers from its journal instead)."""
+        self.store.close()
+
     def boot(self) -> None:
-        """Announce the boot (event with version, boot count, reset cause, dictionary hash)
-        and leave BOOT for NOMINAL, or for SAFE after a suspect reset."""
+        """Announce the boot (event with version, boot count, reset cause, dictionary hash),
+        after a watchdog reset also WATCHDOG_RESET, and leave BOOT for NOMINAL, or for SAFE
+        after a suspect reset."""
         now = self.clock.monotonic()
         info = self.hal.boot_info()
-        self.services.events.raise_event(
+        events = self.services.events
+        events.raise_event(
             "BOOT", now, software_version=version("spacedc-hil")[:16].ljust(16, "\0"),
             boot_count=min(info.boot_count, 0xFFFF), reset_cause=reset_cause_value(info.cause),
             dictionary_hash=dictionary_digest(self.database))
+        if info.cause is ResetCause.WATCHDOG:
+            events.raise_event("WATCHDOG_RESET", now, uptime_s=_previous_run_s(info))
         self.modes.complete_boot(info.cause, now)
 
     def emit(self, service: int, subtype: int, data: bytes) -> None:
@@ -96,29 +188,63 @@ class FlightSoftware:
         packet = self.telemetry.make(service, subtype, data)
         self.link.send(packet, self.config.tm.vc_realtime)
 
+    def emit_bulk(self, service: int, subtype: int, data: bytes) -> None:
+        """Send a PUS report on the bulk virtual channel (object data)."""
+        self._send_bulk_packet(self.telemetry.make(service, subtype, data))
+
     def receive(self, data: bytes) -> None:
-        """Octets from the uplink. Every packet goes to the dispatcher; one for an APID this
-        application does not serve (CFDP until the storage payload has its file transfer
-        entity) is refused with (1,2) ILLEGAL_APID and counted."""
-        for packet in self.link.receive(data):
-            self.dispatcher.dispatch(packet)
+        """Octets from the uplink. CFDP packets go to the file transfer entity, every other
+        packet to the dispatcher (one for an APID this application does not serve is refused
+        with (1,2) ILLEGAL_APID and counted). A hung application takes nothing."""
+        if not self.hung:
+            self._dispatch(self.link.receive(data))
 
     def line_idle(self) -> None:
         """The uplink has been quiet for a while (ends a CLTU cut short)."""
-        for packet in self.link.line_idle():
-            self.dispatcher.dispatch(packet)
+        if not self.hung:
+            self._dispatch(self.link.line_idle())
+
+    def _dispatch(self, packets: list[bytes]) -> None:
+        cfdp = self.config.packets.apid_cfdp
+        for packet in packets:
+            if self._hang_pending:
+                return  # the rest is lost with the hung application, as on a real board
+            try:
+                apid = peek_header(packet).apid
+            except DecodeError:
+                apid = None  # the dispatcher counts it
+            if apid == cfdp:
+                self.file_transfer.receive_packet(packet, self.clock.monotonic())
+            else:
+                self.dispatcher.dispatch(packet)
 
     def step(self, now: float) -> bytes:
-        """Run the scheduler and return what the downlink may send by ``now``."""
+        """Run the scheduler and return what the downlink may send by ``now`` (nothing once
+        hung: no tasks, no watchdog kicks, no telemetry)."""
+        if self.hung:
+            return b""
         started = time.perf_counter()
         self.scheduler.run_due(now)
         output = self.link.output(now)
         self.max_cycle_us = max(self.max_cycle_us, int((time.perf_counter() - started) * 1e6))
+        self.hung = self._hang_pending  # the reports of the hang request still go out
         return output
+
+    def hang(self) -> None:
+        """Functional interrupt (service 131): once this cycle's output is out, the software
+        stops serving and kicking the watchdog; only the watchdog's reset ends it."""
+        self._hang_pending = True
 
     def reset_due(self, now: float) -> bool:
         """Whether a commanded reset's delay has run out (the runtime then stops)."""
         return self.reset_at is not None and now >= self.reset_at
+
+    def stop_reason(self, now: float) -> ResetCause | None:
+        """The reset the runtime must carry out now: LATCH_UP (a power cycle, FDIR),
+        COMMANDED (after its delay), or None to keep running."""
+        if self.power_cycle_at is not None and now >= self.power_cycle_at:
+            return ResetCause.LATCH_UP
+        return ResetCause.COMMANDED if self.reset_due(now) else None
 
     def _request_reset(self, delay_s: float) -> None:
         now = self.clock.monotonic()
@@ -136,7 +262,18 @@ class FlightSoftware:
         self.watchdog_kicks += 1
 
     def _fdir(self, now: float) -> None:
-        self.modes.check_temperatures(dict(self.hal.read_sensors(now).temperatures_c), now)
+        """Over-temperature, latch-up (power or current limiter) and memory-error rules."""
+        readings = self.hal.read_sensors(now)
+        self.modes.check_temperatures(dict(readings.temperatures_c), now)
+        tripped = readings.extras.get(CURRENT_LIMITER, 0.0) > 0.0
+        if self.modes.check_power(readings.power_w, tripped, now):
+            self.hal.reset(ResetCause.LATCH_UP, now)
+            self.power_cycle_at = now + POWER_CYCLE_DELAY_S
+        total = self.uncorrectable_count()
+        if total < self._uncorrectable_seen:  # the source restarted (store formatted)
+            self._uncorrectable_seen = 0
+        self.modes.record_uncorrectable(total - self._uncorrectable_seen, now)
+        self._uncorrectable_seen = total
 
     def _counters(self) -> dict[str, int | bool]:
         uplink, dispatch = self.link.uplink, self.dispatcher.counters
@@ -162,6 +299,14 @@ class FlightSoftware:
             "MAX_CYCLE_TIME": self.max_cycle_us,
         }
 
+
+
+def _previous_run_s(info: BootInfo) -> int:
+    """Seconds from the previous boot to this one on the monotonic clock: the previous run's
+    uptime plus the restart (0 when the clock restarted, i.e. the host rebooted)."""
+    if len(info.history) < 2:
+        return 0
+    return int(min(max(0.0, info.booted_at - info.history[-2].at), _UINT32))
 
 
 def _number(value: Value) -> float:

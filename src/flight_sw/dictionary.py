@@ -22,6 +22,7 @@ from ccsds.mission_db import (
 )
 from flight_sw.compute import dictionary as compute
 from flight_sw.faults import dictionary as faults
+from flight_sw.security import dictionary as security
 from flight_sw.storage import dictionary as storage
 
 APID = 100
@@ -217,10 +218,12 @@ EVENTS = (
 
 MISSION = MissionDatabase(
     name="spacedc_payload", version="1.0.0", apid=APID,
-    commands=COMMANDS + storage.COMMANDS + compute.COMMANDS + faults.COMMANDS,
-    parameters=PARAMETERS + storage.PARAMETERS + compute.PARAMETERS + faults.PARAMETERS,
-    events=EVENTS + storage.EVENTS + compute.EVENTS + faults.EVENTS,
+    commands=COMMANDS + storage.COMMANDS + compute.COMMANDS + faults.COMMANDS
+    + security.COMMANDS,
+    parameters=PARAMETERS + storage.PARAMETERS + compute.PARAMETERS + faults.PARAMETERS
+    + security.PARAMETERS,
+    events=EVENTS + storage.EVENTS + compute.EVENTS + faults.EVENTS + security.EVENTS,
     housekeeping=HOUSEKEEPING + storage.HOUSEKEEPING + compute.HOUSEKEEPING
-    + faults.HOUSEKEEPING,
+    + faults.HOUSEKEEPING + security.HOUSEKEEPING,
 )
 """The mission database: the core's entries here, the payload's in its packages."""

@@ -10,6 +10,9 @@ FOP-1 is initialised from the first CLCW: V(S) is set to the CLCW's N(R) (direct
 V(S), 232.1-B-2 5.2.8), then the AD service starts without a CLCW check. After an alert
 FOP-1 re-initialises itself the same way, except for a FARM-1 lockout: that waits for the
 operator's confirmation (:meth:`LinkPort.unlock`, directive "initiate AD with Unlock").
+With SDLS (CCSDS 355.0-B-2) every TC frame, AD, BD or control command, retransmissions
+included, is protected just before it becomes a CLTU (:class:`~ccsds.ground_link.TcProtection`,
+set with ``protection=`` or :meth:`LinkPort.set_protection`).
 """
 
 from __future__ import annotations
@@ -31,9 +34,8 @@ from ccsds.cop1.clcw import Clcw
 from ccsds.cop1.fop1_types import AlertReason, Directive, FopState
 from ccsds.errors import CcsdsError
 from ccsds.frame_sync import FrameReceived, SyncState
-from ccsds.ground_link import GroundLink
+from ccsds.ground_link import GroundLink, TcProtection
 from ccsds.tc_segment import segment
-from ccsds.tc_uplink import frame_to_cltu, max_frame_data
 from ccsds.tm_demux import FramesLost, OcfReceived, PacketReceived
 from ground_sw.errors import LinkError
 from ground_sw.records import FrameRecord, PacketRecord
@@ -134,10 +136,11 @@ class LinkPort:
                  on_tick: TickCallback | None = None,
                  baudrate: int = 115200, reconnect_interval: float = 0.2,
                  clock: Callable[[], float] = time.time,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic,
+                 protection: TcProtection | None = None) -> None:
         self.url = url
         self.config = config or LinkConfig.baseline()
-        self.link = GroundLink(self.config)
+        self.link = GroundLink(self.config, protection=protection)
         self.baudrate = baudrate
         self.reconnect_interval = reconnect_interval
         self.clock = clock
@@ -199,16 +202,22 @@ class LinkPort:
                 cltus = self.link.uplink.send_packet(packet, now)
         self._queue(cltus)
 
+    def set_protection(self, protection: TcProtection | None) -> None:
+        """Protect the uplink with SDLS from now on (None: unprotected)."""
+        with self._lock:
+            self.link.uplink.protection = protection
+
     def _send_expedited(self, packet: bytes, now: float) -> list[bytes]:
         tc = self.config.tc
-        units = segment(packet, tc.map_id, max_frame_data(tc)) if tc.segment_header \
+        uplink = self.link.uplink
+        units = segment(packet, tc.map_id, uplink.max_frame_data) if tc.segment_header \
             else [packet]
         cltus: list[bytes] = []
-        fop = self.link.uplink.fop
+        fop = uplink.fop
         for unit in units:
             step = fop.request_bd(unit, now)
             for each in (step, *fop.complete_transmissions(step, now)):
-                cltus += [frame_to_cltu(frame, tc) for frame in each.frames]
+                cltus += [uplink.cltu(frame) for frame in each.frames]
         return cltus
 
     def unlock(self) -> None:

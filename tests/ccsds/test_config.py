@@ -52,3 +52,33 @@ def test_bad_configuration_is_typed_error(text: str, message: str) -> None:
 def test_missing_file_is_typed_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         LinkConfig.load(tmp_path / "absent.toml")
+
+
+def test_sdls_is_off_in_the_baseline() -> None:
+    sdls = LinkConfig.baseline().sdls
+    assert not sdls.enabled and not sdls.tm_protection
+    assert sdls == LinkConfig().sdls  # the TOML section says what the defaults say
+
+
+def test_sdls_section_overrides() -> None:
+    config = LinkConfig.from_toml('[sdls]\nenabled = true\ntc_service = "authentication"\n'
+                                  'tm_protection = true\ntm_virtual_channels = [1]\n')
+    assert config.sdls.enabled and config.sdls.tc_service == "authentication"
+    assert config.sdls.tm_protection and config.sdls.tm_virtual_channels == (1,)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[sdls]\ntc_service = "encryption"\n', "must be one of"),
+    ("[sdls]\ntm_protection = true\n", "needs sdls.enabled"),
+    ("[sdls]\nenabled = true\ntm_protection = true\ntm_virtual_channels = []\n",
+     "needs sdls.tm_virtual_channels"),
+    ("[sdls]\nenabled = true\ntm_protection = true\ntm_virtual_channels = [7]\n",
+     "vc_idle"),
+    ("[sdls]\ntm_virtual_channels = [9]\n", "outside"),
+    ('[sdls]\ntm_virtual_channels = ["0"]\n', "list of integers"),
+    ("[sdls]\ntm_virtual_channels = 0\n", "must be tuple"),
+    ('[sdls]\nenabled = "yes"\n', "must be bool"),
+])
+def test_bad_sdls_section_is_typed_error(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        LinkConfig.from_toml(text)

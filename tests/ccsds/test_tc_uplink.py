@@ -22,6 +22,7 @@ from ccsds.tc_uplink import (
     frame_to_cltu,
     max_frame_data,
     max_segment_portion,
+    raw_frame_to_cltu,
 )
 from tests.ccsds.test_cltu import chunked, flip, garbage
 
@@ -150,3 +151,24 @@ def test_cut_off_cltu_then_whole_one_byte_at_a_time(cut: TcFrame, whole: TcFrame
     frames, receiver = receive(BASELINE, stream, [1] * len(stream))
     assert frames[-1:] == [whole]
     assert receiver.counters.frames == len(frames)
+
+
+def test_received_frames_keep_their_octets_as_sent() -> None:
+    """SDLS needs the octets as received: spare bits survive, CLTU fill does not."""
+    frame = TcFrame(BASELINE.spacecraft_id, 0, 3, b"\xc0abc")
+    raw = bytearray(frame.encode(fecf=False))
+    raw[0] |= 0x0C  # the two spare bits, which TcFrame.encode always clears
+    config = dataclasses.replace(BASELINE, fecf=False)
+    (received,) = TcUplinkReceiver(config).feed_received(raw_frame_to_cltu(bytes(raw), config))
+    assert received.raw == bytes(raw)
+    assert received.frame.data == frame.data
+
+
+def test_security_overhead_shrinks_the_frame_data() -> None:
+    assert max_frame_data(BASELINE, 30) == max_frame_data(BASELINE) - 30
+    assert max_segment_portion(BASELINE, 30) == max_segment_portion(BASELINE) - 30
+
+
+def test_raw_frames_beyond_the_link_maximum_are_refused() -> None:
+    with pytest.raises(LocalProtocolError):
+        raw_frame_to_cltu(bytes(BASELINE.max_frame_length + 1), BASELINE)

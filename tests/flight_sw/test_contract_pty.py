@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import struct
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -121,3 +122,124 @@ def test_settings_and_boot_count_persist_across_a_restart(tmp_path: Path) -> Non
             "OVERTEMP_THRESHOLD": 34_000}
     finally:
         second.stop(signal.SIGKILL)
+
+
+def _boot_events(board: PtyBoard) -> list[tuple[str, dict[str, object]]]:
+    """The events of a boot: BOOT, WATCHDOG_RESET when there is one, then MODE_CHANGED."""
+    from ccsds.mission_db import decode_event  # noqa: PLC0415
+    from flight_sw.dictionary import MISSION  # noqa: PLC0415
+
+    events: list[tuple[str, dict[str, object]]] = []
+    deadline = time.monotonic() + 10.0
+    while not events or events[-1][0] != "MODE_CHANGED":
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"boot events so far: {events}")
+        for report in board.ground.take(lambda r: r.service == 5):
+            event, values = decode_event(MISSION, report.source_data)
+            events.append((event.name, dict(values)))
+        board.pump(0.1)
+    return events
+
+
+def test_fault_injection_is_refused_without_the_flag(board: PtyBoard) -> None:
+    _send_command(board, "FAULT_FLIP_RANDOM", region="dram", count=3, seed=1)
+    failure = board.wait_for(_is(1, 2))
+    assert struct.unpack_from(">H", failure.source_data, 4)[0] == \
+        ErrorCode.FAULT_INJECTION_DISABLED
+
+
+def test_random_flip_is_reported_with_its_positions(tmp_path: Path) -> None:
+    from flight_sw.faults.report import FaultReport  # noqa: PLC0415
+
+    board = PtyBoard(tmp_path, "--allow-fault-injection")
+    try:
+        board.connect()
+        _send_command(board, "FAULT_FLIP_RANDOM", region="dram", count=5, seed=42)
+        report = FaultReport.decode(board.wait_for(_is(131, 128)).source_data)
+        board.wait_for(_is(1, 7))
+        assert (report.kind, report.total, report.first, len(report.positions)) == (2, 5, 0, 5)
+        assert all(0 <= p < 16 * 2**20 * 8 for p in report.positions)  # dram: 16 MiB
+    finally:
+        board.stop(signal.SIGKILL)
+
+
+def test_hang_ends_in_a_watchdog_reset_reported_at_the_next_boot(tmp_path: Path) -> None:
+    from flight_sw.run_command import EXIT_WATCHDOG  # noqa: PLC0415
+
+    board = PtyBoard(tmp_path, "--allow-fault-injection")
+    try:
+        board.connect()
+        _send_command(board, "PARAM_SET", WATCHDOG_TIMEOUT_MS=500)
+        board.wait_for(_is(1, 7))
+        _send_command(board, "FAULT_HANG")
+        board.wait_for(_is(1, 7))
+        assert board.process.wait(timeout=10) == EXIT_WATCHDOG
+    finally:
+        board.stop(signal.SIGKILL)
+    assert "watchdog expired" in (tmp_path / "flight.log").read_text()
+    again = PtyBoard(tmp_path)
+    try:
+        again.connect()
+        events = _boot_events(again)
+        assert [name for name, _ in events] == ["BOOT", "WATCHDOG_RESET", "MODE_CHANGED"]
+        assert events[0][1]["reset_cause"] == 1 and events[0][1]["boot_count"] == 2  # WATCHDOG
+        assert events[-1][1] == {"previous": 2, "current": 0}  # BOOT -> SAFE
+    finally:
+        again.stop(signal.SIGKILL)
+
+
+def test_latch_up_ends_in_a_power_cycle_reported_at_the_next_boot(tmp_path: Path) -> None:
+    from flight_sw.run_command import EXIT_POWER_CYCLE  # noqa: PLC0415
+
+    board = PtyBoard(tmp_path, "--allow-fault-injection")
+    try:
+        board.connect()
+        _send_command(board, "FAULT_LATCH_UP", step_mw=3000)
+        board.wait_for(_is(1, 7))
+        assert board.process.wait(timeout=10) == EXIT_POWER_CYCLE
+    finally:
+        board.stop(signal.SIGKILL)
+    again = PtyBoard(tmp_path)
+    try:
+        again.connect()
+        events = _boot_events(again)
+        assert [name for name, _ in events] == ["BOOT", "MODE_CHANGED"]
+        assert events[0][1]["reset_cause"] == 3  # LATCH_UP
+        assert events[-1][1] == {"previous": 2, "current": 0}  # BOOT -> SAFE
+    finally:
+        again.stop(signal.SIGKILL)
+
+
+def test_a_4_gib_storage_region_is_a_sparse_file(tmp_path: Path) -> None:
+    size = 4 << 30
+    board = PtyBoard(tmp_path, "--storage-size", str(size))
+    try:
+        board.connect()
+        board.send(board.ground.telecommand(17, 1).encode())
+        board.wait_for(_is(17, 2))
+        image = (tmp_path / "nand.img").stat()
+        assert image.st_size == size
+        assert image.st_blocks * 512 < 64 << 20  # nothing close to 4 GiB was written
+    finally:
+        assert board.stop(signal.SIGTERM) == 0
+
+
+def test_a_storage_size_that_disagrees_with_the_image_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "nand.img").write_bytes(bytes(4096))
+    board = PtyBoard(tmp_path, "--storage-size", "8192")
+    try:
+        assert board.process.wait(timeout=20) == 2
+    finally:
+        board.stop()
+    assert "holds 4096 octets" in (tmp_path / "flight.log").read_text()
+
+
+def test_a_storage_region_holding_no_store_is_not_formatted_over(tmp_path: Path) -> None:
+    (tmp_path / "nand.img").write_bytes(b"\xa5" * (1 << 20))  # data, but no store superblock
+    board = PtyBoard(tmp_path, "--storage-size", str(1 << 20))
+    try:
+        assert board.process.wait(timeout=20) == 2
+    finally:
+        board.stop()
+    assert "payload on board emulated" in (tmp_path / "flight.log").read_text()
+    assert (tmp_path / "nand.img").read_bytes() == b"\xa5" * (1 << 20)

@@ -58,8 +58,8 @@ def test_contents() -> None:
     core = [(s.name, s.interval_s, s.enabled) for s in MISSION.housekeeping[:3]]
     assert core == [("board", 1.0, True), ("link", 1.0, True), ("diagnostics", 10.0, False)]
     payload = {s.name: s.id for s in MISSION.housekeeping[3:]}
-    assert payload == {"storage": 4, "compute": 5, "file_transfer": 6}
-    assert {c.service for c in MISSION.commands} >= {128, 129, 130, 131}
+    assert payload == {"storage": 4, "compute": 5, "file_transfer": 6, "security": 7}
+    assert {c.service for c in MISSION.commands} >= {128, 129, 130, 131, 140}
     assert {e.severity for e in MISSION.events} == set(Severity)
     settable = MISSION.settable_parameters
     assert settable and all(p.minimum is not None and p.maximum is not None for p in settable)

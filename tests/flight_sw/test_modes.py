@@ -75,3 +75,44 @@ def test_over_temperature_event_names_the_sensor_role() -> None:
     modes.check_temperatures({"board": 90.0, "soc": 95.0}, 2.0)
     sensors = [values["sensor"] for name, values in events.raised if name == "OVER_TEMPERATURE"]
     assert sensors == [1, 0]  # BOARD, then CPU (the dictionary's sensor enumeration)
+
+
+def test_uncorrectable_limit_raises_one_event_per_excursion() -> None:
+    events = Events()
+    modes = ModeManager(events, FdirRules(uncorrectable_limit=2, uncorrectable_window_s=10))
+    modes.complete_boot(ResetCause.POWER_ON, 0.0)
+    modes.record_uncorrectable(2, 1.0)
+    modes.record_uncorrectable(1, 2.0)  # still the same excursion
+    limits = [values for name, values in events.raised if name == "MEMORY_ERRORS_LIMIT"]
+    assert limits == [{"count": 2, "window_s": 10}] and modes.mode is Mode.SAFE
+    modes.command(Mode.NOMINAL, 3.0)
+    modes.record_uncorrectable(0, 20.0)  # the window emptied
+    modes.record_uncorrectable(5, 21.0)
+    assert [name for name, _ in events.raised].count("MEMORY_ERRORS_LIMIT") == 2
+    assert modes.mode is Mode.SAFE
+
+
+def test_current_limiter_trip_asks_for_one_power_cycle() -> None:
+    events = Events()
+    modes = ModeManager(events)
+    modes.complete_boot(ResetCause.POWER_ON, 0.0)
+    assert not modes.check_power(5.0, False, 1.0)
+    assert modes.check_power(5.5, True, 2.0)
+    assert not modes.check_power(5.5, True, 3.0)  # asked once; the power cycle follows
+    assert events.raised[-1] == ("LATCH_UP_DETECTED", {"power_mw": 5500, "current_limiter": 1})
+
+
+def test_power_above_the_limit_must_hold_for_the_hold_time() -> None:
+    events = Events()
+    modes = ModeManager(events, FdirRules(power_limit_w=8.0, power_limit_time_s=2.0))
+    modes.complete_boot(ResetCause.POWER_ON, 0.0)
+    assert not modes.check_power(9.0, False, 10.0)
+    assert not modes.check_power(9.0, False, 11.5)
+    assert not modes.check_power(7.0, False, 11.9)  # a dip restarts the hold time
+    assert not modes.check_power(9.0, False, 12.0)
+    assert not modes.check_power(None, False, 13.0)  # no power monitor: no verdict
+    assert not modes.check_power(9.0, False, 14.0)
+    assert not modes.check_power(9.0, False, 15.9)
+    assert modes.check_power(9.0, False, 16.0)
+    assert events.raised[-1] == ("LATCH_UP_DETECTED", {"power_mw": 9000, "current_limiter": 0})
+    assert modes.mode is Mode.NOMINAL  # the power cycle, not a mode change, is the recovery

@@ -16,12 +16,14 @@ from firmware_stubs.board.memory import MemoryRegion, RegionKind
 from firmware_stubs.board.reset import BootInfo, ResetCause, ResetRequest
 
 __all__ = [
+    "CURRENT_LIMITER",
     "STORAGE_REGION",
     "BootInfo",
     "Clock",
     "Hal",
     "HalError",
     "HalWatchdog",
+    "LatchUpInjector",
     "MemoryRegion",
     "RegionKind",
     "ResetCause",
@@ -122,6 +124,19 @@ class Hal(Protocol):
         """Flush memory regions and release devices."""
         ...
 
+
+@runtime_checkable
+class LatchUpInjector(Protocol):
+    """A board on which a latch-up can be injected (the emulated one; fault injection only)."""
+
+    def inject_latch_up(self, step_w: float, now: float) -> None:
+        """Start a latch-up drawing ``step_w`` more until the next power cycle."""
+        ...
+
+
+CURRENT_LIMITER = "current_limiter"
+"""Key of :attr:`SensorReadings.extras`: 1.0 while a latching current limiter reports a trip
+(the over-current detection of an SEL protection circuit), 0.0 otherwise."""
 
 STORAGE_REGION = "storage"
 

@@ -8,6 +8,13 @@ character ``V`` first so the driver disarms (kernel Documentation/watchdog/watch
 "Magic Close"), unless the kernel was built with ``nowayout``. Memory: one file-backed
 storage region in the state dir. Reset requests are persisted; the runtime restarts the
 process. A kernel reboot is told from a process restart by the kernel's ``boot_id``.
+
+When the software hangs, the runtime's watchdog circuit ends the process on the software
+deadline (exit status 4, cause ``watchdog``). The exit closes an open kernel watchdog device
+without the magic character, so its timer keeps running and the kernel reboots the board
+unless the restarted software reopens and kicks it in time; the next boot then reads the
+cause from ``bootstatus``. There is no latch-up injection on a real board (service 131
+refuses it).
 """
 
 from __future__ import annotations

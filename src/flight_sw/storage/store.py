@@ -1,0 +1,560 @@
+"""The payload's object store (docs/storage.md): objects by name on an EDAC-protected medium,
+erasure-coded across blocks, committed atomically through a mirrored journal.
+
+A put writes the object's stripes copy-on-write into free blocks, appends its catalogue entry
+to the journal (both copies), flushes blocks and record together and only then returns; at
+recovery a last record whose blocks did not all reach the medium is dropped, so a power cut
+at any instant leaves the old object or the new one. Reads check every block's CRC-32C
+and the object's SHA-256; a block that fails is rebuilt from its stripe (erasure code),
+rewritten, and retired to the bad-block list when its cells do not keep the rewrite.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import secrets
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from typing import NoReturn, Protocol
+
+import numpy as np
+
+from firmware_stubs.board.memory import MemoryRegion
+from firmware_stubs.crc32c import crc32c
+from flight_sw.storage.api import (
+    Buffer,
+    DataLostError,
+    InvalidNameError,
+    ObjectInfo,
+    ObjectState,
+    StoreFullError,
+    StoreHealth,
+    VerifyResult,
+)
+from flight_sw.storage.blockio import BlockIO, BlockRead, Tally
+from flight_sw.storage.catalogue import BAD, FREE, Catalogue
+from flight_sw.storage.checkpoint import Checkpoint, load_checkpoint, write_checkpoint
+from flight_sw.storage.config import StoreConfig
+from flight_sw.storage.edac_memory import EdacMemory
+from flight_sw.storage.erasure import StripeCoder, TooManyErasuresError
+from flight_sw.storage.errors import (
+    InvalidRangeError,
+    StoreClosedError,
+    as_count,
+    as_octets,
+)
+from flight_sw.storage.journal import Journal, JournalFullError
+from flight_sw.storage.layout import Geometry, Layout, StoreFormatError
+from flight_sw.storage.medium import Medium
+from flight_sw.storage.records import (
+    Counters,
+    Entry,
+    JournalRecord,
+    RecordKind,
+    Snapshot,
+    check_name,
+)
+from flight_sw.storage.stripes import Stripe, StripeShape
+from flight_sw.storage.writer import BufferedWriter
+
+Clock = Callable[[], float]
+
+
+class EventSink(Protocol):
+    """Receiver of store events: BLOCK_REPAIRED, BLOCK_LOST, MEMORY_UNCORRECTABLE,
+    SCRUB_PASS_DONE (docs/storage.md, "Events")."""
+
+    def __call__(self, name: str, /, **values: int | float | str) -> None: ...
+
+
+def _ignore(name: str, /, **values: int | float | str) -> None:
+    """Default event sink: drops events."""
+
+
+def _blank(region: MemoryRegion, block_size: int) -> bool:
+    """Whether the raw octets where superblocks live are all zero (a never-formatted medium);
+    a medium with data there but no valid superblock is not formatted over silently."""
+    span = min(region.size, 2 * block_size)
+    return not np.any(region.octets[:span])
+
+
+class ObjectStore:
+    """Implements :class:`flight_sw.storage.api.Store` on one medium."""
+
+    def __init__(self, medium: Medium, layout: Layout, config: StoreConfig, *, clock: Clock,
+                 on_event: EventSink | None = None) -> None:
+        """Use :meth:`open` or :meth:`attach`, which format or recover the medium."""
+        geometry = layout.geometry
+        self.config = config
+        self.medium = medium
+        self.layout = layout
+        self.unit = 8 * geometry.interleave
+        self.shape = StripeShape(geometry.block_size, geometry.data_blocks,
+                                 geometry.parity_blocks)
+        self.coder = StripeCoder(geometry.data_blocks, geometry.parity_blocks)
+        self.catalogue = Catalogue(layout.total_blocks, geometry.max_objects)
+        self.journal = Journal(medium, layout, self.unit)
+        self.io = BlockIO(medium, layout)
+        self.clock = clock
+        self.on_event: EventSink = on_event or _ignore
+        self.lock = threading.RLock()
+        self.generation = 0
+        self.scrub_progress = 0.0
+        self.scrub_period_s = config.scrub_period_s
+        self._closed = False
+
+    # -- opening -------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, region: MemoryRegion, config: StoreConfig, *, clock: Clock,
+             on_event: EventSink | None = None) -> ObjectStore:
+        """The store on ``region``: formatted if the region is blank, else recovered (newest
+        checkpoint plus journal replay; blocks of uncommitted puts become free)."""
+        medium = EdacMemory(region, interleave=config.interleave)
+        return cls.attach(medium, config, clock=clock, on_event=on_event,
+                          may_format=_blank(region, config.block_size))
+
+    @classmethod
+    def attach(cls, medium: Medium, config: StoreConfig, *, clock: Clock,
+               on_event: EventSink | None = None, may_format: bool = False) -> ObjectStore:
+        """The store on an EDAC ``medium``: recovered when a superblock is found, formatted
+        when none is and ``may_format``, else :class:`StoreFormatError`."""
+        unit = config.write_unit
+        geometry = cls._find_superblock(medium, config, unit)
+        if geometry is None:
+            if not may_format:
+                raise StoreFormatError("the medium holds no valid superblock and is not blank; "
+                                       "format it explicitly with ObjectStore.format")
+            return cls.format(medium, config, clock=clock, on_event=on_event)
+        mismatch = [name for name in ("block_size", "data_blocks", "parity_blocks",
+                                      "interleave")
+                    if getattr(geometry, name) != getattr(config, name)]
+        if mismatch:
+            raise StoreFormatError(f"the medium was formatted with other {', '.join(mismatch)}")
+        store = cls(medium, Layout.plan(geometry), config, clock=clock, on_event=on_event)
+        store._recover()
+        return store
+
+    @classmethod
+    def format(cls, medium: Medium, config: StoreConfig, *, clock: Clock,
+               on_event: EventSink | None = None) -> ObjectStore:
+        """An empty store on ``medium`` (what was there is gone). Writes only the metadata
+        headers, so a sparse multi-gigabyte medium formats in milliseconds."""
+        geometry = Geometry.from_config(config, secrets.randbits(63), medium.data_octets)
+        store = cls(medium, Layout.plan(geometry), config, clock=clock, on_event=on_event)
+        write_checkpoint(medium, store.layout, store.unit, Checkpoint(0, 0, Snapshot()))
+        store._write_superblocks()
+        return store
+
+    @staticmethod
+    def _find_superblock(medium: Medium, config: StoreConfig, unit: int) -> Geometry | None:
+        first = -(-64 // unit) * unit
+        size = config.block_size
+        offsets = [0, size, (medium.data_octets // size - 1) * size]
+        for offset in offsets:
+            if offset < 0 or offset + first > medium.data_octets:
+                continue
+            result = medium.read(offset, first)
+            geometry = None if result.uncorrectable_words else Geometry.decode(result.data)
+            if geometry is not None and geometry.data_octets == medium.data_octets:
+                return geometry
+        return None
+
+    def _write_superblocks(self) -> None:
+        octets = self.layout.geometry.encode()
+        for offset in self.layout.superblocks:
+            self.medium.write(offset, octets)
+            self.medium.flush(offset, len(octets))
+
+    def _recover(self) -> None:
+        checkpoint = load_checkpoint(self.medium, self.layout, self.unit)
+        if checkpoint is None:
+            raise StoreFormatError("no valid catalogue checkpoint copy on the medium")
+        self.catalogue.load(checkpoint.snapshot)
+        self.generation = checkpoint.generation
+        records = list(self.journal.replay(checkpoint.sequence))
+        if records and not self._durable(records[-1]):
+            records.pop()
+        for record in records:
+            self.catalogue.apply(record)
+        self.checkpoint()
+
+    def _durable(self, record: JournalRecord) -> bool:
+        """Whether the blocks a put's record points to reached the medium. A put flushes its
+        blocks and its record together, so after a power cut the last record may be durable
+        without all of its blocks: it counts only if every stripe decodes (at most m blocks
+        failing their CRC-32C; fewer are left to the scrubber to repair)."""
+        entry = record.entry
+        if record.kind is not RecordKind.UPSERT or entry is None or (
+                entry.state is ObjectState.LOST):
+            return True
+        span = self.io.read(entry.blocks, entry.crcs, 0, len(entry.blocks), check=None,
+                            tally=Tally())
+        width = self.shape.data_blocks + self.shape.parity_blocks
+        failing = [position // width for position in span.bad]
+        return all(failing.count(stripe) <= self.shape.parity_blocks for stripe in failing)
+
+    # -- metadata ------------------------------------------------------------------------------
+
+    def checkpoint(self) -> None:
+        """Write the catalogue to the older checkpoint generation and reset the journal."""
+        with self.lock:
+            self.generation += 1
+            sequence = self.journal.next_sequence - 1
+            write_checkpoint(self.medium, self.layout, self.unit,
+                             Checkpoint(self.generation, sequence, self.catalogue.snapshot()))
+            self.journal.reset(sequence)
+
+    def _commit(self, record: JournalRecord, *, flush_all: bool = False) -> None:
+        """Make ``record`` durable in the journal (with everything written before it when
+        ``flush_all``), then apply it."""
+        try:
+            self.journal.append(record, flush=not flush_all)
+        except JournalFullError:
+            self.checkpoint()
+            self.journal.append(record, flush=not flush_all)
+        if flush_all:
+            self.medium.flush()
+        self.catalogue.apply(record)
+
+    def refresh_metadata(self) -> None:
+        """Rewrite every metadata copy from memory: the superblocks and both checkpoint
+        generations (after damage in a metadata area)."""
+        with self.lock:
+            self._write_superblocks()
+            self.checkpoint()
+            self.checkpoint()
+
+    def save_counters(self) -> None:
+        """Journal the health counters (at the end of a scrub pass and at close)."""
+        with self.lock:
+            self._live()
+            self._commit(JournalRecord(RecordKind.COUNTERS,
+                                       counters=Counters(**vars(self.catalogue.counters))))
+
+    def close(self) -> None:
+        """Save the counters and flush; the store cannot be used afterwards."""
+        with self.lock:
+            if self._closed:
+                return
+            self.save_counters()
+            self.medium.flush()
+            self._closed = True
+
+    def _live(self) -> None:
+        if self._closed:
+            raise StoreClosedError("the store is closed")
+
+    # -- objects -------------------------------------------------------------------------------
+
+    def put(self, name: str, data: Buffer) -> ObjectInfo:
+        """Store an object atomically (replacing one of the same name); durable on return."""
+        check_name(name)
+        view = as_octets(data)
+        with self.lock:
+            self._live()
+            self.catalogue.check_room(name)
+            blocks = self.catalogue.allocate(self.shape.block_count(len(view)))
+            try:
+                image, crcs = self.shape.encode(view, self.coder)
+                self.io.write(blocks, image, flush=False)
+                entry = Entry(name, len(view), hashlib.sha256(view).digest(), self.clock(),
+                              ObjectState.INTACT, blocks, crcs)
+            except BaseException:
+                self.catalogue.release(blocks)
+                raise
+            # a failure from here on may leave the record durable: the blocks stay pending
+            # (never reused in this session) and the next open settles them either way
+            self._commit(JournalRecord(RecordKind.UPSERT, entry=entry), flush_all=True)
+            return entry.info()
+
+    def writer(self, name: str, size_hint: int = 0) -> BufferedWriter:
+        """Start a streamed put (held in memory until commit)."""
+        check_name(name)
+        size_hint = as_count(size_hint, "size_hint")
+        with self.lock:
+            self._live()
+            capacity = self.layout.total_blocks * self.layout.geometry.block_size
+            if size_hint > capacity:
+                raise StoreFullError(f"{size_hint} octets exceed the store's {capacity}")
+            return BufferedWriter(name, capacity, self.put)
+
+    def info(self, name: str) -> ObjectInfo:
+        """The catalogue entry of one object."""
+        with self.lock:
+            return self.catalogue.entry(name).info()
+
+    def exists(self, name: str) -> bool:
+        """Whether an object has that name."""
+        with self.lock:
+            return isinstance(name, str) and name in self.catalogue.entries
+
+    def list(self, prefix: str = "") -> list[ObjectInfo]:
+        """Catalogue entries whose name starts with ``prefix``, sorted by name."""
+        if not isinstance(prefix, str):
+            raise InvalidNameError(f"a name prefix is a string, not {type(prefix).__name__}")
+        with self.lock:
+            return [self.catalogue.entries[name].info()
+                    for name in sorted(self.catalogue.entries) if name.startswith(prefix)]
+
+    def names(self) -> Iterator[str]:
+        """Every object name, sorted."""
+        with self.lock:
+            return iter(sorted(self.catalogue.entries))
+
+    def delete(self, name: str) -> None:
+        """Remove an object (durably) and free its blocks."""
+        with self.lock:
+            self._live()
+            self.catalogue.entry(name)
+            self._commit(JournalRecord(RecordKind.DELETE, name=name))
+
+    def get(self, name: str) -> bytes:
+        """The whole object, checked against its SHA-256 (repaired when it can be)."""
+        with self.lock:
+            self._live()
+            entry = self.catalogue.entry(name)
+            if entry.state is ObjectState.LOST:
+                raise DataLostError(f"object {name!r} is lost")
+            count, counters = self.shape.data_count(entry.size), self.catalogue.counters
+            before = counters.uncorrectable_words
+            data = self._read_data(entry, 0, count, Tally(), check_parity=False,
+                                   check_blocks=False)[:entry.size]
+            if counters.uncorrectable_words == before and (
+                    hashlib.sha256(data).digest() == entry.sha256):
+                return data  # fast path: EDAC saw nothing it could not fix, SHA-256 agrees
+            data = self._read_data(entry, 0, count, Tally(), check_parity=False)[:entry.size]
+            if hashlib.sha256(data).digest() != entry.sha256:
+                self._mark_lost(self.catalogue.entry(name), [])
+            return data
+
+    def read(self, name: str, offset: int, length: int) -> bytes:
+        """Part of an object, checked by block CRC-32C (repaired when it can be)."""
+        with self.lock:
+            self._live()
+            entry = self.catalogue.entry(name)
+            offset, length = as_count(offset, "offset"), as_count(length, "length")
+            if offset + length > entry.size:
+                raise InvalidRangeError(f"octets {offset}+{length} are outside object {name!r} "
+                                        f"of {entry.size}")
+            if length == 0:
+                return b""
+            size = self.shape.block_size
+            first, stop = offset // size, -(-(offset + length) // size)
+            data = self._read_data(entry, first, stop, Tally(), check_parity=False)
+            start = offset - first * size
+            return data[start:start + length]
+
+    def verify(self, name: str) -> VerifyResult:
+        """Read an object back fully (parity too) and check it, repairing what can be."""
+        with self.lock:
+            self._live()
+            entry = self.catalogue.entry(name)
+            tally = Tally()
+            try:
+                if entry.state is ObjectState.LOST:
+                    raise DataLostError(f"object {name!r} is lost")
+                data = self._read_data(entry, 0, self.shape.data_count(entry.size), tally,
+                                       check_parity=True)[:entry.size]
+                if hashlib.sha256(data).digest() != entry.sha256:
+                    self._mark_lost(self.catalogue.entry(name), [])
+            except DataLostError:
+                pass
+            state = self.catalogue.entry(name).state
+            return VerifyResult(name, state, tally.corrected_words, tally.repaired_blocks)
+
+    def health(self) -> StoreHealth:
+        """Capacity and counters for housekeeping."""
+        with self.lock:
+            size = self.layout.geometry.block_size
+            catalogue, counters = self.catalogue, self.catalogue.counters
+            bad = catalogue.count(BAD)
+            capacity = (self.layout.total_blocks - bad) * size
+            used = catalogue.used_blocks * size
+            return StoreHealth(
+                capacity, used, capacity - used, len(catalogue.entries), bad,
+                counters.corrected_words, counters.uncorrectable_words,
+                counters.repaired_blocks, counters.lost_blocks, counters.scrub_passes,
+                counters.last_pass_duration_s, self.scrub_progress, self.scrub_period_s)
+
+    # -- reading and repair --------------------------------------------------------------------
+
+    def _read_data(self, entry: Entry, first: int, stop: int, tally: Tally, *,
+                   check_parity: bool, check_blocks: bool = True) -> bytes:
+        """Data blocks ``first..stop-1`` of ``entry`` joined, every block CRC-checked (unless
+        not ``check_blocks``: the caller checks the SHA-256) and repaired from its stripe when
+        it fails; :class:`DataLostError` when it cannot be."""
+        if stop <= first:
+            return b""
+        shape, size = self.shape, self.shape.block_size
+        start_pos = shape.position_of_data(first)
+        stripes = shape.stripes(entry.size)
+        last = stripes[(stop - 1) // shape.data_blocks]
+        stop_pos = last.first + last.data_count + (last.parity_count if check_parity else 0)
+        wanted = [shape.position_of_data(index) for index in range(first, stop)]
+        check = None if check_parity else wanted if check_blocks else []
+        span = self._read_blocks(entry, start_pos, stop_pos, check, tally)
+        failing = sorted({stripes[position // (shape.data_blocks + shape.parity_blocks)].index
+                          for position in span.bad})
+        for index in failing:
+            entry = self._repair_stripe(self.catalogue.entry(entry.name), stripes[index], tally)
+            self._patch(span, entry, stripes[index], size)
+        view = memoryview(span.image)
+        return b"".join(view[(position - start_pos) * size:(position - start_pos + 1) * size]
+                        for position in wanted) if len(wanted) > 1 else bytes(
+            view[(wanted[0] - start_pos) * size:(wanted[0] - start_pos + 1) * size])
+
+    def _patch(self, span: BlockRead, entry: Entry, stripe: Stripe, size: int) -> None:
+        """Put the repaired blocks of ``stripe`` (read back, now verified) into ``span``."""
+        fresh = self.io.read(entry.blocks, entry.crcs, stripe.first,
+                             stripe.first + stripe.data_count, check=None, tally=Tally())
+        for position in stripe.data_positions:
+            if span.first <= position < span.first + len(span.image) // size:
+                at = (position - span.first) * size
+                span.image[at:at + size] = fresh.block(position, size)
+
+    def _read_blocks(self, entry: Entry, first: int, stop: int, check: Sequence[int] | None,
+                     tally: Tally) -> BlockRead:
+        """Blocks ``first..stop-1`` of ``entry`` (see :meth:`BlockIO.read`), their EDAC
+        outcome added to ``tally`` and to the store's counters."""
+        read = Tally()
+        span = self.io.read(entry.blocks, entry.crcs, first, stop, check=check, tally=read)
+        counters = self.catalogue.counters
+        counters.corrected_words += read.corrected_words
+        counters.uncorrectable_words += read.uncorrectable_words
+        tally.corrected_words += read.corrected_words
+        tally.uncorrectable_words += read.uncorrectable_words
+        return span
+
+    def _repair_stripe(self, entry: Entry, stripe: Stripe, tally: Tally) -> Entry:
+        """Rebuild the failing blocks of ``stripe`` from the others and rewrite them
+        (relocating blocks whose cells do not keep data); returns the entry as it now is.
+        Raises :class:`DataLostError` (object marked LOST) beyond the code's reach."""
+        size = self.shape.block_size
+        stop = stripe.first + stripe.data_count + stripe.parity_count
+        span = self._read_blocks(entry, stripe.first, stop, None, tally)
+        if not span.bad:
+            return entry
+        blocks: list[bytes | None] = [None if position in span.bad else span.block(position, size)
+                                      for position in stripe.positions]
+        try:
+            data = self.coder.reconstruct(blocks, stripe.data_count)
+        except TooManyErasuresError:
+            self._mark_lost(entry, sorted(span.bad))
+        full = data + self.coder.encode(data)
+        if any(crc32c(full[position - stripe.first]) != int(entry.crcs[position])
+               for position in span.bad):
+            self._mark_lost(entry, sorted(span.bad))
+        for position in sorted(span.bad):
+            entry = self._rewrite(entry, position, full[position - stripe.first])
+            tally.repaired_blocks += 1
+        if entry.state is ObjectState.INTACT:
+            entry = replace(entry, state=ObjectState.REPAIRED)
+            self._commit(JournalRecord(RecordKind.UPSERT, entry=entry))
+        return entry
+
+    def _rewrite(self, entry: Entry, position: int, octets: bytes) -> Entry:
+        """Write a rebuilt block back; relocate it and retire the old block when its cells do
+        not keep the data. Returns the entry as it now is."""
+        block, crc = int(entry.blocks[position]), int(entry.crcs[position])
+        counters = self.catalogue.counters
+        counters.repaired_blocks += 1
+        relocated = 0
+        if not self.io.rewrite(block, octets, crc):
+            try:
+                new = self.catalogue.allocate(1)
+            except StoreFullError:
+                new = None  # stays in place; the next scrub repairs it again
+            if new is not None:
+                if not self.io.rewrite(int(new[0]), octets, crc):
+                    self.catalogue.release(new)
+                else:
+                    blocks = entry.blocks.copy()
+                    blocks[position] = new[0]
+                    entry = replace(entry, blocks=blocks)
+                    self._commit(JournalRecord(RecordKind.UPSERT, entry=entry))
+                    self._commit(JournalRecord(RecordKind.RETIRE, blocks=(block,)))
+                    relocated = 1
+        self.on_event("BLOCK_REPAIRED", block=block, name=entry.name, relocated=relocated)
+        return entry
+
+    def _mark_lost(self, entry: Entry, positions: Sequence[int]) -> NoReturn:
+        """Mark ``entry`` LOST durably, count and report its lost blocks, raise."""
+        if entry.state is not ObjectState.LOST:  # reported once, when first found
+            self.catalogue.counters.lost_blocks += len(positions)
+            for position in positions:
+                self.on_event("BLOCK_LOST", block=int(entry.blocks[position]), name=entry.name)
+            self._commit(JournalRecord(RecordKind.UPSERT,
+                                       entry=replace(entry, state=ObjectState.LOST)))
+        raise DataLostError(f"object {entry.name!r} cannot be read back intact "
+                            f"({len(positions)} blocks beyond repair)")
+
+    # -- scrubbing -----------------------------------------------------------------------------
+
+    def scrub_span(self, offset: int, length: int) -> tuple[int, int]:
+        """EDAC-scrub ``length`` octets of the medium at ``offset`` and deal with what EDAC
+        could not correct: object blocks rebuilt from their stripe, free blocks rewritten
+        (retired if they do not keep data), metadata rewritten from memory. Returns the
+        corrected and uncorrectable word counts."""
+        with self.lock:
+            self._live()
+            result = self.medium.scrub(offset, length)
+            counters = self.catalogue.counters
+            counters.corrected_words += result.corrected
+            words = tuple(word for word in result.uncorrectable_words if self._news(word))
+            counters.uncorrectable_words += len(words)
+            if words:
+                self._handle_uncorrectable(words)
+            return result.corrected, len(words)
+
+    def _news(self, word: int) -> bool:
+        """Whether an uncorrectable word is news: not in a retired block or a LOST object,
+        which were reported when they went bad."""
+        block = self.layout.block_at(word * 8)
+        if block is None:
+            return True
+        if self.catalogue.owner[block] == BAD:
+            return False
+        entry = self.catalogue.owner_of(block)
+        return entry is None or entry.state is not ObjectState.LOST
+
+    def _handle_uncorrectable(self, words: tuple[int, ...]) -> None:
+        """Report uncorrectable words per block (-1: a metadata area) and repair each."""
+        by_block: dict[int, list[int]] = {}
+        for word in words:
+            block = self.layout.block_at(word * 8)
+            by_block.setdefault(-1 if block is None else block, []).append(word)
+        for block, found in sorted(by_block.items()):
+            self.on_event("MEMORY_UNCORRECTABLE", block=block, words=len(found),
+                          offset=found[0] * 8)
+            if block < 0:
+                self._repair_metadata(found)
+                continue
+            entry = self.catalogue.owner_of(block)
+            if entry is None:
+                self._repair_free(block)
+                continue
+            position = int(np.flatnonzero(entry.blocks == block)[0])
+            with contextlib.suppress(DataLostError):  # reported by BLOCK_LOST
+                self._repair_stripe(entry, self.shape.stripe_of(position, entry.size), Tally())
+
+    def _repair_free(self, block: int) -> None:
+        """Clear a damaged free block; retire it if its cells do not keep zeros."""
+        zeros = bytes(self.shape.block_size)
+        if self.catalogue.owner[block] != FREE:
+            return
+        if not self.io.rewrite(block, zeros, crc32c(zeros)):
+            self._commit(JournalRecord(RecordKind.RETIRE, blocks=(block,)))
+
+    def _repair_metadata(self, words: Sequence[int]) -> None:
+        """Rewrite all metadata from memory, then clear stale metadata words still damaged."""
+        self.refresh_metadata()
+        for word in words:
+            if self.layout.block_at(word * 8) is not None:
+                continue
+            unit_offset = word * 8 // self.unit * self.unit
+            if self.medium.read(unit_offset, self.unit).uncorrectable_words:
+                self.medium.write(unit_offset, bytes(self.unit))
+                self.medium.flush(unit_offset, self.unit)
