@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BUILD_INPUTS := pyproject.toml setup.py $(wildcard src/firmware_stubs/_build*.py src/firmware_stubs/csrc/*)
 
-.PHONY: install demo test lint pytest bench soak kernels clean yamcs-check
+.PHONY: install demo test lint pytest bench soak kernels clean yamcs-check arm-check
 
 install: $(STAMP)
 
@@ -15,7 +15,8 @@ $(STAMP): $(BUILD_INPUTS)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## The main job: the emulated end-to-end link demo.
+## The main job: the mission demo (emulated board behind a lunar link: upload, compute,
+## radiation soak, verify, download, report; docs/demo.md).
 demo: $(STAMP)
 	$(VENV)/bin/hil demo
 
@@ -47,6 +48,13 @@ kernels: $(STAMP)
 yamcs-check: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[yamcs]'
 	$(PY) tools/yamcs_check/run.py
+
+## Cross-build the C kernels for aarch64 and armhf (Raspberry Pi / Jetson), run them under
+## qemu-user and compare every result with the host's (docs/bench.md, "ARM build check").
+## Needs: apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf
+## libc6-dev-armhf-cross qemu-user. ARGS=--wheels also looks up the dependencies' ARM wheels.
+arm-check: $(STAMP)
+	$(PY) tools/arm_check/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info src/firmware_stubs/_kernel_* src/firmware_stubs/csrc/*.o

@@ -102,6 +102,8 @@ class FlightSoftware:
         self._follow_settings(idle_interval_s)
         self.pool.add_source(board_source(hal, self.pool.parameter, lambda: int(self.modes.mode)))
         self.pool.add_source(counters_source(self._counters))
+        digest = dictionary_digest(database)
+        self.pool.add_source(lambda _now: {"DICTIONARY_HASH": digest})
         self.pool.add_source(counters_source(self.faults.telemetry))
         self.security: BoardSecurity | None = None
         """Link security, set by flight_sw.security.attach_security (SDLS on)."""

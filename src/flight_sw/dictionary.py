@@ -131,6 +131,10 @@ PARAMETERS = (
     Parameter(id=8, name="BOOT_COUNT", type="uint16", description="boots since manufacture"),
     Parameter(id=9, name="RESET_CAUSE", type="enum8", enumeration=RESET_CAUSES,
               description="cause of the last reset"),
+    Parameter(id=10, name="DICTIONARY_HASH", type="bytes:32",
+              description="SHA-256 of the canonical JSON dictionary the software was built "
+                          "with (as in the BOOT event), so a ground that joins late can check "
+                          "its own"),
     # link (32..)
     _counter(32, "CLTUS_RECEIVED", "CLTUs extracted from the uplink stream"),
     _counter(33, "FRAMES_ACCEPTED", "TC frames accepted by FARM-1"),
@@ -166,7 +170,7 @@ PARAMETERS = (
 HOUSEKEEPING = (
     HousekeepingStructure(1, "board", ("CPU_TEMP", "BOARD_TEMP", "POWER", "CPU_LOAD",
                                        "MEMORY_USED", "UPTIME", "MODE", "BOOT_COUNT",
-                                       "RESET_CAUSE"),
+                                       "RESET_CAUSE", "DICTIONARY_HASH"),
                           1.0, True, "board health at 1 Hz"),
     HousekeepingStructure(2, "link", ("CLTUS_RECEIVED", "FRAMES_ACCEPTED", "FRAMES_REJECTED",
                                       "BAD_PACKETS", "BAD_PEC", "UNKNOWN_SERVICE",

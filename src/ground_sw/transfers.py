@@ -105,6 +105,8 @@ class FileTransfers:
         self.filestore = filestore
         self._send_packet = send_packet
         self._backlog = uplink_backlog
+        self._frame_octets = max_segment_portion(config.tc)
+        """Octets of CFDP packet one TC frame carries."""
         self._lock = threading.Lock()
         self._transfers: dict[TransactionId, Transfer] = {}
         self._expected: list[Transfer] = []
@@ -144,10 +146,12 @@ class FileTransfers:
             self._indications()
 
     def poll(self, now: float) -> None:
-        """Fire the entity's timers and send its PDUs while the uplink keeps up."""
+        """Fire the entity's timers and release PDUs only as fast as the uplink takes them:
+        at most the frames FOP-1's window has room for. Releasing everything at once would
+        start the EOF's ACK timer long before the file data has left the ground."""
         with self._lock:
-            budget = 0 if self._backlog() > self.config.tc.fop_window else None
-            self.entity.poll(now, budget=budget)
+            room_frames = max(0, self.config.tc.fop_window - self._backlog())
+            self.entity.poll(now, budget=room_frames * self._frame_octets)
             pdus = self.entity.pdus_to_send()
             self._indications()
             self._upload_progress()

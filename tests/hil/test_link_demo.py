@@ -38,7 +38,7 @@ def test_cop1_windows_cover_the_round_trip() -> None:
 def test_cli_demo_writes_summary(tmp_path: Path) -> None:
     out = tmp_path / "summary.json"
     result = subprocess.run(
-        [sys.executable, "-m", "hil.cli", "demo", "--file-size", "20000", "--outage", "1", "2",
+        [sys.executable, "-m", "hil.cli", "link-demo", "--file-size", "20000", "--outage", "1", "2",
          "--json", str(out)],
         capture_output=True, text=True, timeout=120, check=False,
     )
