@@ -38,6 +38,7 @@ from flight_sw.services import board_control, test_service
 from flight_sw.services.standard import install_standard_services
 from flight_sw.services.storage import install_storage
 from flight_sw.services.time_management import CorrelatedClock
+from flight_sw.storage.at_rest import BoardDataKeys
 from flight_sw.storage.config import StoreConfig
 from flight_sw.storage.scrubber import Scrubber
 from flight_sw.storage.store import ObjectStore
@@ -140,6 +141,7 @@ class FlightSoftware:
         events, parameters = self.services.events, self.services.parameters
         self.store = ObjectStore.open(storage_region(self.hal), store_config,
                                       clock=self.telemetry.clock.tai)
+        self.store.keys = BoardDataKeys(lambda: self.security.keys if self.security else None)
         self.file_transfer = FileTransfer(self.config, self.store, self._send_bulk_packet,
                                           raise_event=events.raise_event)
         self.storage = install_storage(

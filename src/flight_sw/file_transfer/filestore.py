@@ -8,6 +8,10 @@ only once the file is complete with a good checksum (:meth:`commit`), or drops i
 (:meth:`abort`): a cancelled, abandoned or failed upload leaves the store unchanged. The store's
 writer cannot be read back, hence the buffer; ``max_staged_octets`` bounds it.
 
+An uplinked file is sealed at rest under the key :attr:`ObjectFilestore.uplink_key_id` names
+when its first PDU arrives (the STORE_UPLINK_KEY_ID setting; docs/storage.md, "Data at
+rest"): a key that cannot seal refuses the file at once, with FILESTORE_REJECTION.
+
 Directories and the rename/append/replace filestore requests (table 5-16) have no meaning in
 a flat object store: they fail with FilestoreError, so the sender gets a failed filestore
 response, never a crash.
@@ -49,6 +53,8 @@ class ObjectFilestore:
         self.store = store
         self.max_staged_octets = max_staged_octets
         self._staged: dict[str, _Staged] = {}
+        self.uplink_key_id: Callable[[], int | None] = lambda: None
+        """Key sealing uplinked files at rest (None: plaintext)."""
 
     # -- staging: what the file transfer decides ------------------------------------------
 
@@ -107,7 +113,9 @@ class ObjectFilestore:
         arriving, or the store refuses the name)."""
         if name in self._staged:
             raise FilestoreError(f"{name!r} is already being received")
-        writer = self._call(self.store.writer, name)
+        key_id = self.uplink_key_id()
+        writer = self._call(self.store.writer, name) if key_id is None else self._call(
+            self.store.writer, name, key_id=key_id)
         room = self._call(self.store.health).free_bytes
         self._staged[name] = _Staged(writer, room)
 

@@ -37,7 +37,13 @@ from ccsds.errors import DecodeError, LocalProtocolError
 from ccsds.pus_types import Value
 from ccsds.spacepacket import PacketType, SpacePacket, next_sequence_count
 from flight_sw.file_transfer.filestore import DEFAULT_MAX_STAGED_OCTETS, ObjectFilestore
-from flight_sw.storage.api import DataLostError, ObjectState, StorageError, Store
+from flight_sw.storage.api import (
+    DataLostError,
+    KeyUnavailableError,
+    ObjectState,
+    StorageError,
+    Store,
+)
 
 SendPacket = Callable[[bytes], None]
 """Queues one TM space packet on the bulk virtual channel."""
@@ -132,8 +138,9 @@ class FileTransfer:
         """Put an object to the ground entity in CFDP class 1 or 2; returns the transaction.
 
         Raises the store's errors (ObjectNotFoundError, InvalidNameError), DataLostError for
-        an object known to be lost, TransferBusyError at ``max_transactions``, ValueError for
-        a class other than 1 or 2.
+        an object known to be lost, KeyUnavailableError for one whose key is gone (sent in
+        clear otherwise: at-rest sealing is the store's), TransferBusyError at
+        ``max_transactions``, ValueError for a class other than 1 or 2.
         """
         modes = {1: TransmissionMode.UNACKNOWLEDGED, 2: TransmissionMode.ACKNOWLEDGED}
         if class_ not in modes:
@@ -143,6 +150,8 @@ class FileTransfer:
         info = self.filestore.store.info(object_name)
         if info.state is ObjectState.LOST:
             raise DataLostError(f"{object_name!r} is lost")
+        if not info.readable:
+            raise KeyUnavailableError(f"{object_name!r}: its key {info.key_id} is unavailable")
         try:
             return self.entity.put(self.ground_entity_id, object_name,
                                    destination_name or object_name, now,

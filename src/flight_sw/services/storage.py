@@ -3,8 +3,10 @@
 Requests put, list, inspect, read, downlink (CFDP), delete and verify objects of the payload
 store, and control its patrol scrub. Verification follows service 1 (6.1): a store error ends
 the request with a completion failure (1,8) carrying its code (OBJECT_NOT_FOUND, STORE_FULL,
-DATA_LOST, INVALID_OBJECT_NAME; BUSY while a verify-all or too many transfers run). Bulk data
-(128,7) goes on the bulk virtual channel; the other reports on the real-time one.
+DATA_LOST, INVALID_OBJECT_NAME, KEY_UNAVAILABLE; BUSY while a verify-all or too many
+transfers run). Bulk data (128,7) goes on the bulk virtual channel; the other reports on the
+real-time one. Objects from the ground (put inline, CFDP uplinks) are sealed at rest under
+the key of the STORE_UPLINK_KEY_ID setting (docs/storage.md, "Data at rest").
 
 The scrubber and the background verify-all run from scheduler rate groups in short slices, so
 no request holds the main loop for longer than one object's verification.
@@ -17,6 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
+from functools import partial
 from typing import Any, ParamSpec, Protocol, TypeVar
 
 from ccsds.mission_db import Argument, ArgumentError, DictionaryError, MissionDatabase
@@ -34,6 +37,7 @@ from flight_sw.storage import dictionary as layout
 from flight_sw.storage.api import (
     DataLostError,
     InvalidNameError,
+    KeyUnavailableError,
     ObjectInfo,
     ObjectNotFoundError,
     ObjectState,
@@ -111,6 +115,7 @@ _STORE_ERRORS: tuple[tuple[type[StorageError], ErrorCode], ...] = (
     (StoreFullError, ErrorCode.STORE_FULL),
     (DataLostError, ErrorCode.DATA_LOST),
     (InvalidNameError, ErrorCode.INVALID_OBJECT_NAME),
+    (KeyUnavailableError, ErrorCode.KEY_UNAVAILABLE),
 )
 
 
@@ -165,12 +170,19 @@ class StorageService:
         self.counters = StorageCounters()
         self.scrub_enabled = True
         self.verify_run: VerifyRun | None = None
+        self.uplink_key_id: Callable[[], int | None] = lambda: None
+        """Key sealing objects from the ground (the STORE_UPLINK_KEY_ID setting)."""
 
     # -- requests --------------------------------------------------------------------------
 
     def put_inline(self, arguments: tuple[str, bytes], _: Verification) -> None:
+        """Store the object, sealed under the STORE_UPLINK_KEY_ID key when one is set."""
         name, data = arguments
-        self._store_call(self.store.put, name, data)
+        key_id = self.uplink_key_id()
+        if key_id is None:
+            self._store_call(self.store.put, name, data)
+        else:
+            self._store_call(self.store.put, name, data, key_id=key_id)
 
     def list_objects(self, prefix: str, _: Verification) -> None:
         entries = self._store_call(self.store.list, prefix)
@@ -181,7 +193,8 @@ class StorageService:
         info = self._store_call(self.store.info, name)
         self.emit(SERVICE, Subtype.INFO_REPORT, encode_report(layout.INFO_REPORT, {
             "object_name": info.name, "size": info.size, "sha256": info.sha256,
-            "state": int(info.state), "blocks": info.blocks, "created_s": float(info.created)}))
+            "state": int(info.state), "blocks": info.blocks, "created_s": float(info.created),
+            **_at_rest_fields(info)}))
 
     def get_inline(self, arguments: tuple[str, int, int], _: Verification) -> None:
         name, offset, length = arguments
@@ -296,6 +309,9 @@ class StorageService:
             counts["objects"] += 1
             counts["lost"] += 1
             return
+        except KeyUnavailableError:  # crypto-erased: counted in objects only
+            counts["objects"] += 1
+            return
         except StorageError:
             self.counters.store_errors += 1
             counts["vanished"] += 1
@@ -385,7 +401,35 @@ def install_storage(  # noqa: PLR0917 (the positional order is the wiring contra
     scheduler.add("storage_verify", VERIFY_STEP_PERIOD_S, service.verify_step, start=start)
     if pool is not None:
         pool.add_source(service.telemetry)
+        service.uplink_key_id = partial(uplink_key_setting, pool)
+    if file_transfer is not None:
+        file_transfer.filestore.uplink_key_id = service.uplink_key_id
     return service
+
+
+def key_from_field(value: int) -> int | None:
+    """A key id field of the dictionary as the store's key id (0: none, plaintext)."""
+    return None if value == layout.NO_KEY else value
+
+
+def uplink_key_setting(pool: ParameterPool) -> int | None:
+    """The STORE_UPLINK_KEY_ID setting (None when 0, or when the dictionary lacks it)."""
+    try:
+        value = pool.get(layout.UPLINK_KEY_SETTING)
+    except ArgumentError:
+        return None
+    return key_from_field(value) if isinstance(value, int) else None
+
+
+_AT_REST = dict(layout.AT_REST)
+
+
+def _at_rest_fields(info: ObjectInfo) -> dict[str, Value]:
+    """The key_id and at_rest fields of list and info reports."""
+    if info.key_id is None:
+        return {"key_id": layout.NO_KEY, "at_rest": _AT_REST["PLAINTEXT"]}
+    return {"key_id": info.key_id,
+            "at_rest": _AT_REST["SEALED" if info.readable else "UNREADABLE"]}
 
 
 def _name_field(values: Mapping[str, Value]) -> str:
@@ -422,7 +466,8 @@ _STATE_COUNT = {ObjectState.INTACT: "intact", ObjectState.REPAIRED: "repaired",
 def _list_reports(entries: Sequence[ObjectInfo]) -> Iterator[bytes]:
     """(128,3) reports of at most MAX_REPORT_DATA octets (one, empty, for no entry)."""
     encoded = [encode_report(layout.LIST_ENTRY, {
-        "object_name": e.name, "size": e.size, "state": int(e.state)}) for e in entries]
+        "object_name": e.name, "size": e.size, "state": int(e.state), **_at_rest_fields(e)})
+        for e in entries]
     room = MAX_REPORT_DATA - len(encode_report(layout.LIST_HEADER, {
         "total": 0, "first": 0, "count": 0}))
     first = 0

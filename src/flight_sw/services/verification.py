@@ -52,6 +52,7 @@ class ErrorCode(IntEnum):
     JOB_QUEUE_FULL = 18
     BUSY = 19
     UNKNOWN_MEMORY_REGION = 20
+    KEY_UNAVAILABLE = 21
 
 
 _FAILURE = struct.Struct(">H")

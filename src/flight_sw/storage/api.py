@@ -39,6 +39,12 @@ class DataLostError(StorageError):
     the object is marked LOST and a read never returns the damaged octets."""
 
 
+class KeyUnavailableError(StorageError):
+    """The key an object is sealed under (or a put names) cannot be used: unknown, destroyed
+    (crypto-erase), not a session key, not ACTIVE for a put, or no key store attached
+    (docs/storage.md, "Data at rest")."""
+
+
 class ObjectState(IntEnum):
     """Health of one object, as the last read, verify or scrub found it."""
 
@@ -59,6 +65,11 @@ class ObjectInfo:
     state: ObjectState
     blocks: int
     """Physical blocks in use, parity included."""
+    key_id: int | None = None
+    """Key the object is sealed under (AES-256-GCM at rest), None for a plaintext object."""
+    readable: bool = True
+    """False when the object's key is unavailable (destroyed: crypto-erased); its ``sha256``
+    then reads as 32 zero octets."""
 
 
 @dataclass(frozen=True)
@@ -112,12 +123,14 @@ class ObjectWriter(Protocol):
 class Store(Protocol):
     """The object store as services see it. Every method may raise :class:`StorageError`."""
 
-    def put(self, name: str, data: Buffer) -> ObjectInfo:
-        """Store an object atomically (replacing one of the same name); durable on return."""
+    def put(self, name: str, data: Buffer, *, key_id: int | None = None) -> ObjectInfo:
+        """Store an object atomically (replacing one of the same name); durable on return.
+        With ``key_id`` the object is sealed under that key at rest."""
         ...
 
-    def writer(self, name: str, size_hint: int = 0) -> ObjectWriter:
-        """Start a streamed put."""
+    def writer(self, name: str, size_hint: int = 0, *,
+               key_id: int | None = None) -> ObjectWriter:
+        """Start a streamed put (sealed under ``key_id`` when given)."""
         ...
 
     def get(self, name: str) -> bytes:

@@ -1,6 +1,8 @@
 """Dictionary entries of the storage payload: storage service 128, file transfer, store
 housekeeping and events.
 Ids: parameters 128..159 (settings 101..115), events 16..31, housekeeping structures 4 and 6.
+Data at rest: the STORE_UPLINK_KEY_ID setting (103) names the key sealing objects from the
+ground (STORE_PUT_INLINE and CFDP uplinks).
 
 Service 128 is a mission service (ECSS-E-ST-70-41C 5.3.3, types 128..255 are the mission's);
 its requests and reports are laid out in docs/icd.md section 11. The EDAC counters of the store
@@ -20,6 +22,12 @@ TRANSMISSION_CLASSES = (("CLASS_1", 1), ("CLASS_2", 2))
 """CFDP class 1 (unacknowledged) and class 2 (acknowledged), CCSDS 727.0-B-5 1.4.2."""
 OBJECT_STATES = (("INTACT", 0), ("REPAIRED", 1), ("LOST", 2))
 """flight_sw.storage.api.ObjectState, in this order."""
+AT_REST = (("PLAINTEXT", 0), ("SEALED", 1), ("UNREADABLE", 2))
+"""How an object is kept: in clear, sealed under a key at hand, or sealed under a key that is
+gone (crypto-erased) (docs/storage.md, "Data at rest")."""
+NO_KEY = 0
+"""Key id 0 in the setting and in reports: no key (plaintext); SDLS key 0 cannot seal."""
+UPLINK_KEY_SETTING = "STORE_UPLINK_KEY_ID"
 
 SCRUB_PERIOD_RANGE_S = (10, 86_400)
 """Accepted base patrol periods: 10 s to one day (PROFILES.md scrubbing arithmetic)."""
@@ -27,6 +35,10 @@ SCRUB_PERIOD_RANGE_S = (10, 86_400)
 
 def _name(description: str = "object name (UTF-8, at most 64 octets)") -> Argument:
     return Argument(name="object_name", type="string", description=description)
+
+
+def _key_id(description: str) -> Argument:
+    return Argument(name="key_id", type="uint16", description=description)
 
 
 COMMANDS = (
@@ -112,6 +124,10 @@ PARAMETERS = (
     # settings (101..)
     _interval(101, "storage"),
     _interval(102, "file_transfer"),
+    Parameter(id=103, name=UPLINK_KEY_SETTING, type="uint16", settable=True, minimum=0,
+              maximum=0xFFFF,
+              description="SDLS session key sealing objects from the ground (STORE_PUT_INLINE, "
+                          "CFDP uplinks) at rest; 0: stored in clear"),
 )
 
 HOUSEKEEPING = (
@@ -174,12 +190,18 @@ LIST_HEADER = (
     Argument(name="first", type="uint32", description="index of this report's first entry"),
     Argument(name="count", type="uint16", description="entries in this report"),
 )
-LIST_ENTRY = (_name(), Argument(name="size", type="uint64", unit="octet"), _STATE)
+_AT_REST = Argument(name="at_rest", type="enum8", enumeration=AT_REST)
+_SEALED_UNDER = _key_id("key sealing the object (0: plaintext)")
+
+LIST_ENTRY = (_name(), Argument(name="size", type="uint64", unit="octet"), _STATE,
+              _SEALED_UNDER, _AT_REST)
 INFO_REPORT = (
     _name(), Argument(name="size", type="uint64", unit="octet"),
-    Argument(name="sha256", type="bytes:32", description="SHA-256 of the content"),
+    Argument(name="sha256", type="bytes:32",
+             description="SHA-256 of the content (zeros when UNREADABLE)"),
     _STATE, Argument(name="blocks", type="uint32", description="blocks, parity included"),
     Argument(name="created_s", type="float64", unit="s", description="store clock at commit"),
+    _SEALED_UNDER, _AT_REST,
 )
 DATA_REPORT = (
     _name(), Argument(name="offset", type="uint32", unit="octet"),

@@ -14,16 +14,21 @@ from dataclasses import dataclass
 from firmware_stubs.crc32c import crc32c
 from flight_sw.storage.api import MAX_NAME_OCTETS, StorageError
 from flight_sw.storage.config import StoreConfig
-from flight_sw.storage.records import SHA256_OCTETS
+from flight_sw.storage.records import SEAL_OCTETS, SHA256_OCTETS
 
 SUPERBLOCK_MAGIC = b"SPSB"
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
+"""Version 2: checkpoint slots sized for sealed entries (data at rest, key id and nonce per
+object). Version 1 media (plaintext objects only) are still opened and written."""
+SUPPORTED_VERSIONS = (1, 2)
 SUPERBLOCK_COPIES = 3
 CHECKPOINT_SLOTS = 4
 """Two generations (even/odd) of two copies each."""
 JOURNAL_COPIES = 2
-ENTRY_OVERHEAD = 1 + MAX_NAME_OCTETS + 21 + SHA256_OCTETS
-"""Largest fixed part of an encoded catalogue entry (name, size, time, state, count, hash)."""
+ENTRY_OVERHEAD_V1 = 1 + MAX_NAME_OCTETS + 21 + SHA256_OCTETS
+"""Largest fixed part of a plaintext catalogue entry (name, size, time, state, count, hash)."""
+ENTRY_OVERHEAD = ENTRY_OVERHEAD_V1 + SEAL_OCTETS
+"""... and of a sealed one (key id, nonce, key check): what version 2 reserves per entry."""
 BLOCK_REFERENCE = 8
 """Octets a block costs in the metadata (its number and its CRC-32C)."""
 MIN_JOURNAL_OCTETS = 256 * 1024
@@ -48,34 +53,53 @@ class Geometry:
     interleave: int
     max_objects: int
     data_octets: int
+    version: int = LAYOUT_VERSION
+    """Layout version the medium was formatted with (1: no sealed objects)."""
 
     @classmethod
-    def from_config(cls, config: StoreConfig, format_id: int, data_octets: int) -> Geometry:
+    def from_config(cls, config: StoreConfig, format_id: int, data_octets: int,
+                    version: int = LAYOUT_VERSION) -> Geometry:
         return cls(format_id, config.block_size, config.data_blocks, config.parity_blocks,
-                   config.interleave, config.max_objects, data_octets)
+                   config.interleave, config.max_objects, data_octets, version)
+
+    @property
+    def holds_sealed(self) -> bool:
+        """Whether the catalogue has room for sealed entries (layout version 2 on)."""
+        return self.version >= 2
 
     def encode(self) -> bytes:
         """The superblock: fields then CRC-32C, zero-padded to one block."""
-        body = _SUPERBLOCK.pack(SUPERBLOCK_MAGIC, LAYOUT_VERSION, self.format_id,
+        body = _SUPERBLOCK.pack(SUPERBLOCK_MAGIC, self.version, self.format_id,
                                 self.block_size, self.data_blocks, self.parity_blocks,
                                 self.interleave, self.max_objects, self.data_octets)
         sealed = body + struct.pack("<I", crc32c(body))
         return sealed + bytes(self.block_size - len(sealed))
 
-    @classmethod
-    def decode(cls, octets: bytes) -> Geometry | None:
-        """The geometry in a superblock copy, or None if the copy is not a valid one."""
+    @staticmethod
+    def authentic_version(octets: bytes) -> int | None:
+        """The layout version of an authentic superblock copy (magic and CRC-32C good), else
+        None; tells a medium of another version from a damaged one."""
         size = _SUPERBLOCK.size
         if len(octets) < size + 4:
             return None
         body = octets[:size]
         (crc,) = struct.unpack_from("<I", octets, size)
-        if crc32c(body) != crc:
+        magic, version = struct.unpack_from("<4sH", body)
+        if crc32c(body) != crc or magic != SUPERBLOCK_MAGIC:
             return None
-        magic, version, *fields = _SUPERBLOCK.unpack(body)
-        if magic != SUPERBLOCK_MAGIC or version != LAYOUT_VERSION:
+        assert isinstance(version, int)
+        return version
+
+    @classmethod
+    def decode(cls, octets: bytes) -> Geometry | None:
+        """The geometry in a superblock copy, or None if the copy is not a valid one of a
+        supported version."""
+        if Geometry.authentic_version(octets) not in SUPPORTED_VERSIONS:
             return None
-        geometry = cls(*fields)
+        _, version, format_id, block_size, data_blocks, parity_blocks, interleave, \
+            max_objects, data_octets = _SUPERBLOCK.unpack(octets[:_SUPERBLOCK.size])
+        geometry = cls(format_id, block_size, data_blocks, parity_blocks, interleave,
+                       max_objects, data_octets, version)
         try:
             StoreConfig(block_size=geometry.block_size, data_blocks=geometry.data_blocks,
                         parity_blocks=geometry.parity_blocks, interleave=geometry.interleave,
@@ -109,8 +133,8 @@ class Layout:
         size = geometry.block_size
         medium_blocks = geometry.data_octets // size
         slot_blocks = _blocks_for(
-            size + medium_blocks * BLOCK_REFERENCE + geometry.max_objects * ENTRY_OVERHEAD,
-            size)
+            size + medium_blocks * BLOCK_REFERENCE + geometry.max_objects * (
+                ENTRY_OVERHEAD if geometry.holds_sealed else ENTRY_OVERHEAD_V1), size)
         journal_blocks = _blocks_for(
             max(MIN_JOURNAL_OCTETS, medium_blocks * BLOCK_REFERENCE + 16 * size), size)
         metadata = 2 + CHECKPOINT_SLOTS * slot_blocks + JOURNAL_COPIES * journal_blocks

@@ -21,6 +21,10 @@ from flight_sw.storage.api import (
 
 U32 = np.dtype("<u4")
 SHA256_OCTETS = 32
+SEALED_FLAG = 0x80
+"""Set in an entry's state octet when key id, nonce and key check follow the digest."""
+SEAL_OCTETS = 2 + 16 + 8
+"""Key id (u16), nonce, key check of a sealed entry (flight_sw.storage.at_rest)."""
 
 
 class RecordError(StorageError):
@@ -43,7 +47,8 @@ class RecordKind(IntEnum):
 @dataclass
 class Entry:
     """Catalogue entry: an object and the physical blocks of its stripes (data then parity of
-    each stripe, in order) with the CRC-32C of each block."""
+    each stripe, in order) with the CRC-32C of each block. A sealed object (``key_id`` set)
+    keeps its plaintext size, its masked plaintext SHA-256, its nonce and key check."""
 
     name: str
     size: int
@@ -52,11 +57,14 @@ class Entry:
     state: ObjectState
     blocks: NDArray[np.uint32]
     crcs: NDArray[np.uint32]
+    key_id: int | None = None
+    nonce: bytes = b""
+    key_check: bytes = b""
 
     def info(self) -> ObjectInfo:
-        """The API view of this entry."""
+        """The API view of a plaintext entry (the store unmasks a sealed one's digest)."""
         return ObjectInfo(self.name, self.size, self.sha256, self.created, self.state,
-                          len(self.blocks))
+                          len(self.blocks), self.key_id)
 
 
 @dataclass
@@ -107,6 +115,7 @@ class Reader:
 
 
 _ENTRY = struct.Struct("<QdBI")
+_SEAL = struct.Struct("<H16s8s")
 _COUNT = struct.Struct("<I")
 _COUNTERS = struct.Struct("<QQQQQd")
 
@@ -143,10 +152,14 @@ def decode_name(reader: Reader) -> str:
 
 
 def encode_entry(entry: Entry) -> bytes:
+    sealed = entry.key_id is not None
+    seal = _SEAL.pack(entry.key_id, entry.nonce, entry.key_check) if sealed else b""
     return b"".join((
         encode_name(entry.name),
-        _ENTRY.pack(entry.size, entry.created, int(entry.state), len(entry.blocks)),
+        _ENTRY.pack(entry.size, entry.created, int(entry.state) | (SEALED_FLAG if sealed else 0),
+                    len(entry.blocks)),
         entry.sha256,
+        seal,
         entry.blocks.astype(U32).tobytes(),
         entry.crcs.astype(U32).tobytes(),
     ))
@@ -154,15 +167,20 @@ def encode_entry(entry: Entry) -> bytes:
 
 def decode_entry(reader: Reader) -> Entry:
     name = decode_name(reader)
-    size, created, state, count = reader.unpack(_ENTRY)
+    size, created, flags, count = reader.unpack(_ENTRY)
     assert isinstance(size, int) and isinstance(created, float)
-    assert isinstance(state, int) and isinstance(count, int)
+    assert isinstance(flags, int) and isinstance(count, int)
+    state = flags & ~SEALED_FLAG
     if state not in ObjectState._value2member_map_:
         raise RecordError(f"object state {state} is not defined")
     sha256 = reader.take(SHA256_OCTETS)
+    key_id, nonce, check = reader.unpack(_SEAL) if flags & SEALED_FLAG else (None, b"", b"")
+    assert isinstance(key_id, int | None) and isinstance(nonce, bytes)
+    assert isinstance(check, bytes)
     blocks = reader.u32_array(count)
     crcs = reader.u32_array(count)
-    return Entry(name, size, sha256, created, ObjectState(state), blocks, crcs)
+    return Entry(name, size, sha256, created, ObjectState(state), blocks, crcs, key_id, nonce,
+                 check)
 
 
 def encode_blocks(blocks: list[int]) -> bytes:

@@ -7,6 +7,8 @@ recovery a last record whose blocks did not all reach the medium is dropped, so 
 at any instant leaves the old object or the new one. Reads check every block's CRC-32C
 and the object's SHA-256; a block that fails is rebuilt from its stripe (erasure code),
 rewritten, and retired to the bad-block list when its cells do not keep the rewrite.
+An object may be sealed under a board key at rest (:mod:`flight_sw.storage.at_rest`): the
+blocks then hold its AES-GCM chunks, which a read opens after the checks above.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import NoReturn, Protocol
 
 import numpy as np
@@ -27,11 +30,22 @@ from flight_sw.storage.api import (
     Buffer,
     DataLostError,
     InvalidNameError,
+    KeyUnavailableError,
     ObjectInfo,
     ObjectState,
     StoreFullError,
     StoreHealth,
     VerifyResult,
+)
+from flight_sw.storage.at_rest import (
+    AtRestUnsupportedError,
+    DataKeys,
+    ObjectCipher,
+    SealBrokenError,
+    check_key_id,
+    cipher_for,
+    new_nonce,
+    sealed_size,
 )
 from flight_sw.storage.blockio import BlockIO, BlockRead, Tally
 from flight_sw.storage.catalogue import BAD, FREE, Catalogue
@@ -46,7 +60,13 @@ from flight_sw.storage.errors import (
     as_octets,
 )
 from flight_sw.storage.journal import Journal, JournalFullError
-from flight_sw.storage.layout import Geometry, Layout, StoreFormatError
+from flight_sw.storage.layout import (
+    LAYOUT_VERSION,
+    SUPPORTED_VERSIONS,
+    Geometry,
+    Layout,
+    StoreFormatError,
+)
 from flight_sw.storage.medium import Medium
 from flight_sw.storage.records import (
     Counters,
@@ -84,7 +104,7 @@ class ObjectStore:
     """Implements :class:`flight_sw.storage.api.Store` on one medium."""
 
     def __init__(self, medium: Medium, layout: Layout, config: StoreConfig, *, clock: Clock,
-                 on_event: EventSink | None = None) -> None:
+                 on_event: EventSink | None = None, keys: DataKeys | None = None) -> None:
         """Use :meth:`open` or :meth:`attach`, which format or recover the medium."""
         geometry = layout.geometry
         self.config = config
@@ -103,6 +123,11 @@ class ObjectStore:
         self.generation = 0
         self.scrub_progress = 0.0
         self.scrub_period_s = config.scrub_period_s
+        self.keys = keys
+        """Keys of sealed objects (the board's key store); None: no object can be sealed or
+        opened (at_rest.DataKeys)."""
+        self._digests: dict[bytes, bytes] = {}
+        """Plaintext SHA-256 of sealed objects by nonce, unmasked once (no key material)."""
         self._closed = False
 
     # -- opening -------------------------------------------------------------------------------
@@ -124,6 +149,7 @@ class ObjectStore:
         unit = config.write_unit
         geometry = cls._find_superblock(medium, config, unit)
         if geometry is None:
+            cls._refuse_other_version(medium, config, unit)
             if not may_format:
                 raise StoreFormatError("the medium holds no valid superblock and is not blank; "
                                        "format it explicitly with ObjectStore.format")
@@ -139,28 +165,50 @@ class ObjectStore:
 
     @classmethod
     def format(cls, medium: Medium, config: StoreConfig, *, clock: Clock,
-               on_event: EventSink | None = None) -> ObjectStore:
+               on_event: EventSink | None = None,
+               version: int = LAYOUT_VERSION) -> ObjectStore:
         """An empty store on ``medium`` (what was there is gone). Writes only the metadata
-        headers, so a sparse multi-gigabyte medium formats in milliseconds."""
-        geometry = Geometry.from_config(config, secrets.randbits(63), medium.data_octets)
+        headers, so a sparse multi-gigabyte medium formats in milliseconds. ``version`` 1
+        makes a medium earlier software can open (no sealed objects)."""
+        if version not in SUPPORTED_VERSIONS:
+            raise StoreFormatError(f"layout version {version} is not one of {SUPPORTED_VERSIONS}")
+        geometry = Geometry.from_config(config, secrets.randbits(63), medium.data_octets,
+                                        version)
         store = cls(medium, Layout.plan(geometry), config, clock=clock, on_event=on_event)
         write_checkpoint(medium, store.layout, store.unit, Checkpoint(0, 0, Snapshot()))
         store._write_superblocks()
         return store
 
     @staticmethod
-    def _find_superblock(medium: Medium, config: StoreConfig, unit: int) -> Geometry | None:
+    def _superblock_copies(medium: Medium, config: StoreConfig, unit: int) -> Iterator[bytes]:
+        """The octets where each superblock copy lives (those EDAC reads cleanly)."""
         first = -(-64 // unit) * unit
         size = config.block_size
-        offsets = [0, size, (medium.data_octets // size - 1) * size]
-        for offset in offsets:
+        for offset in (0, size, (medium.data_octets // size - 1) * size):
             if offset < 0 or offset + first > medium.data_octets:
                 continue
             result = medium.read(offset, first)
-            geometry = None if result.uncorrectable_words else Geometry.decode(result.data)
+            if not result.uncorrectable_words:
+                yield result.data
+
+    @classmethod
+    def _find_superblock(cls, medium: Medium, config: StoreConfig,
+                         unit: int) -> Geometry | None:
+        for octets in cls._superblock_copies(medium, config, unit):
+            geometry = Geometry.decode(octets)
             if geometry is not None and geometry.data_octets == medium.data_octets:
                 return geometry
         return None
+
+    @classmethod
+    def _refuse_other_version(cls, medium: Medium, config: StoreConfig, unit: int) -> None:
+        """Raise :class:`StoreFormatError` naming the version of an authentic superblock this
+        software does not read (a medium from newer software is never formatted over)."""
+        for octets in cls._superblock_copies(medium, config, unit):
+            version = Geometry.authentic_version(octets)
+            if version is not None and version not in SUPPORTED_VERSIONS:
+                raise StoreFormatError(f"the medium's store layout is version {version}; this "
+                                       f"software reads versions {SUPPORTED_VERSIONS}")
 
     def _write_superblocks(self) -> None:
         octets = self.layout.geometry.encode()
@@ -249,42 +297,108 @@ class ObjectStore:
 
     # -- objects -------------------------------------------------------------------------------
 
-    def put(self, name: str, data: Buffer) -> ObjectInfo:
-        """Store an object atomically (replacing one of the same name); durable on return."""
+    def put(self, name: str, data: Buffer, *, key_id: int | None = None) -> ObjectInfo:
+        """Store an object atomically (replacing one of the same name); durable on return.
+        With ``key_id`` it is sealed under that key (which must be an active session key:
+        else :class:`KeyUnavailableError`, nothing changed)."""
         check_name(name)
         view = as_octets(data)
         with self.lock:
             self._live()
+            nonce = new_nonce() if key_id is not None else b""
+            cipher = self._sealing(name, len(view), key_id, nonce)
             self.catalogue.check_room(name)
-            blocks = self.catalogue.allocate(self.shape.block_count(len(view)))
+            stored = sealed_size(len(view), self.shape.block_size) if cipher else len(view)
+            blocks = self.catalogue.allocate(self.shape.block_count(stored))
             try:
-                image, crcs = self.shape.encode(view, self.coder)
+                digest = hashlib.sha256(view).digest()
+                image, crcs = self.shape.encode(cipher.seal(view) if cipher else view,
+                                                self.coder)
                 self.io.write(blocks, image, flush=False)
-                entry = Entry(name, len(view), hashlib.sha256(view).digest(), self.clock(),
-                              ObjectState.INTACT, blocks, crcs)
+                entry = Entry(name, len(view), cipher.mask(digest) if cipher else digest,
+                              self.clock(), ObjectState.INTACT, blocks, crcs, key_id, nonce,
+                              cipher.check if cipher else b"")
             except BaseException:
                 self.catalogue.release(blocks)
                 raise
             # a failure from here on may leave the record durable: the blocks stay pending
             # (never reused in this session) and the next open settles them either way
+            old = self.catalogue.entries.get(name)
             self._commit(JournalRecord(RecordKind.UPSERT, entry=entry), flush_all=True)
-            return entry.info()
+            if old is not None:
+                self._digests.pop(old.nonce, None)
+            if cipher:
+                self._digests[nonce] = digest
+            return self._info(entry)
 
-    def writer(self, name: str, size_hint: int = 0) -> BufferedWriter:
-        """Start a streamed put (held in memory until commit)."""
+    def _sealing(self, name: str, size: int, key_id: int | None,
+                 nonce: bytes) -> ObjectCipher | None:
+        """The cipher sealing a new object under ``key_id`` (None: plaintext)."""
+        if key_id is None:
+            return None
+        check_key_id(key_id)
+        if not self.layout.geometry.holds_sealed:
+            raise AtRestUnsupportedError("the medium has store layout version 1, without room "
+                                         "for sealed objects: reformat it to seal objects")
+        return cipher_for(self.keys, key_id, nonce, name, size=size,
+                          block_size=self.shape.block_size, writing=True)
+
+    def _opening(self, entry: Entry) -> ObjectCipher | None:
+        """The cipher opening a sealed object (None: plaintext), else
+        :class:`KeyUnavailableError` (destroyed key, or another key under its id)."""
+        if entry.key_id is None:
+            return None
+        cipher = cipher_for(self.keys, entry.key_id, entry.nonce, entry.name, size=entry.size,
+                            block_size=self.shape.block_size, writing=False)
+        if cipher.check != entry.key_check:
+            raise KeyUnavailableError(f"{entry.name!r}: key {entry.key_id} is not the key the "
+                                      "object was sealed with")
+        return cipher
+
+    def _stored_size(self, entry: Entry) -> int:
+        """Octets of what the blocks hold: the object, or its sealed image."""
+        if entry.key_id is None:
+            return entry.size
+        return sealed_size(entry.size, self.shape.block_size)
+
+    def _readable(self, entry: Entry) -> bool:
+        return entry.key_id is None or (self.keys is not None and
+                                        self.keys.can_read(entry.key_id))
+
+    def _info(self, entry: Entry) -> ObjectInfo:
+        """The API view of an entry: a sealed object's digest unmasked while its key is
+        there, zeros (and not readable) once it is not."""
+        info = entry.info()
+        if entry.key_id is None:
+            return info
+        digest = self._digests.get(entry.nonce)
+        if digest is None and self._readable(entry):
+            with contextlib.suppress(KeyUnavailableError):
+                cipher = self._opening(entry)
+                assert cipher is not None
+                digest = self._digests[entry.nonce] = cipher.mask(entry.sha256)
+        if digest is None or not self._readable(entry):
+            return replace(info, sha256=bytes(32), readable=False)
+        return replace(info, sha256=digest)
+
+    def writer(self, name: str, size_hint: int = 0, *,
+               key_id: int | None = None) -> BufferedWriter:
+        """Start a streamed put (held in memory until commit), sealed under ``key_id`` when
+        given (checked now and again at commit)."""
         check_name(name)
         size_hint = as_count(size_hint, "size_hint")
         with self.lock:
             self._live()
+            self._sealing(name, size_hint, key_id, bytes(16))
             capacity = self.layout.total_blocks * self.layout.geometry.block_size
             if size_hint > capacity:
                 raise StoreFullError(f"{size_hint} octets exceed the store's {capacity}")
-            return BufferedWriter(name, capacity, self.put)
+            return BufferedWriter(name, capacity, partial(self.put, key_id=key_id))
 
     def info(self, name: str) -> ObjectInfo:
         """The catalogue entry of one object."""
         with self.lock:
-            return self.catalogue.entry(name).info()
+            return self._info(self.catalogue.entry(name))
 
     def exists(self, name: str) -> bool:
         """Whether an object has that name."""
@@ -296,7 +410,7 @@ class ObjectStore:
         if not isinstance(prefix, str):
             raise InvalidNameError(f"a name prefix is a string, not {type(prefix).__name__}")
         with self.lock:
-            return [self.catalogue.entries[name].info()
+            return [self._info(self.catalogue.entries[name])
                     for name in sorted(self.catalogue.entries) if name.startswith(prefix)]
 
     def names(self) -> Iterator[str]:
@@ -308,27 +422,52 @@ class ObjectStore:
         """Remove an object (durably) and free its blocks."""
         with self.lock:
             self._live()
-            self.catalogue.entry(name)
+            entry = self.catalogue.entry(name)
             self._commit(JournalRecord(RecordKind.DELETE, name=name))
+            self._digests.pop(entry.nonce, None)
 
     def get(self, name: str) -> bytes:
-        """The whole object, checked against its SHA-256 (repaired when it can be)."""
+        """The whole object, checked against its SHA-256 (repaired when it can be); a sealed
+        one opened (:class:`KeyUnavailableError` without its key)."""
         with self.lock:
             self._live()
             entry = self.catalogue.entry(name)
             if entry.state is ObjectState.LOST:
                 raise DataLostError(f"object {name!r} is lost")
-            count, counters = self.shape.data_count(entry.size), self.catalogue.counters
-            before = counters.uncorrectable_words
+            cipher = self._opening(entry)
+            stored, counters = self._stored_size(entry), self.catalogue.counters
+            count, before = self.shape.data_count(stored), counters.uncorrectable_words
             data = self._read_data(entry, 0, count, Tally(), check_parity=False,
-                                   check_blocks=False)[:entry.size]
-            if counters.uncorrectable_words == before and (
-                    hashlib.sha256(data).digest() == entry.sha256):
-                return data  # fast path: EDAC saw nothing it could not fix, SHA-256 agrees
-            data = self._read_data(entry, 0, count, Tally(), check_parity=False)[:entry.size]
-            if hashlib.sha256(data).digest() != entry.sha256:
+                                   check_blocks=False)[:stored]
+            if counters.uncorrectable_words == before:
+                with contextlib.suppress(SealBrokenError):  # rechecked block by block below
+                    plain = self._open(entry, cipher, data, 0, count, lost=False)
+                    if self._digest_matches(entry, cipher, plain):
+                        return plain  # fast path: EDAC saw nothing it could not fix
+            data = self._read_data(entry, 0, count, Tally(), check_parity=False)[:stored]
+            plain = self._open(self.catalogue.entry(name), cipher, data, 0, count)
+            if not self._digest_matches(entry, cipher, plain):
                 self._mark_lost(self.catalogue.entry(name), [])
+            return plain
+
+    def _open(self, entry: Entry, cipher: ObjectCipher | None, data: bytes, first: int,
+              stop: int, *, lost: bool = True) -> bytes:
+        """The plaintext of data blocks ``first..stop-1`` read back as ``data``. A chunk
+        failing its tag after the CRC checks and repair is lost (``lost``: the object is
+        marked LOST and :class:`DataLostError` raised); never returned."""
+        if cipher is None:
             return data
+        try:
+            return cipher.open(data, first, stop)
+        except SealBrokenError as error:
+            if not lost:
+                raise
+            self._mark_lost(entry, [self.shape.position_of_data(error.index)])
+
+    @staticmethod
+    def _digest_matches(entry: Entry, cipher: ObjectCipher | None, data: bytes) -> bool:
+        digest = hashlib.sha256(data).digest()
+        return (cipher.mask(digest) if cipher else digest) == entry.sha256
 
     def read(self, name: str, offset: int, length: int) -> bytes:
         """Part of an object, checked by block CRC-32C (repaired when it can be)."""
@@ -339,11 +478,13 @@ class ObjectStore:
             if offset + length > entry.size:
                 raise InvalidRangeError(f"octets {offset}+{length} are outside object {name!r} "
                                         f"of {entry.size}")
+            cipher = self._opening(entry)
             if length == 0:
                 return b""
-            size = self.shape.block_size
+            size = cipher.chunk if cipher else self.shape.block_size
             first, stop = offset // size, -(-(offset + length) // size)
             data = self._read_data(entry, first, stop, Tally(), check_parity=False)
+            data = self._open(self.catalogue.entry(name), cipher, data, first, stop)
             start = offset - first * size
             return data[start:start + length]
 
@@ -356,9 +497,12 @@ class ObjectStore:
             try:
                 if entry.state is ObjectState.LOST:
                     raise DataLostError(f"object {name!r} is lost")
-                data = self._read_data(entry, 0, self.shape.data_count(entry.size), tally,
-                                       check_parity=True)[:entry.size]
-                if hashlib.sha256(data).digest() != entry.sha256:
+                cipher = self._opening(entry)
+                stored = self._stored_size(entry)
+                count = self.shape.data_count(stored)
+                data = self._read_data(entry, 0, count, tally, check_parity=True)[:stored]
+                plain = self._open(self.catalogue.entry(name), cipher, data, 0, count)
+                if not self._digest_matches(entry, cipher, plain):
                     self._mark_lost(self.catalogue.entry(name), [])
             except DataLostError:
                 pass
@@ -390,17 +534,16 @@ class ObjectStore:
             return b""
         shape, size = self.shape, self.shape.block_size
         start_pos = shape.position_of_data(first)
-        stripes = shape.stripes(entry.size)
-        last = stripes[(stop - 1) // shape.data_blocks]
+        stored, width = self._stored_size(entry), shape.data_blocks + shape.parity_blocks
+        last = shape.stripe((stop - 1) // shape.data_blocks, stored)
         stop_pos = last.first + last.data_count + (last.parity_count if check_parity else 0)
         wanted = [shape.position_of_data(index) for index in range(first, stop)]
         check = None if check_parity else wanted if check_blocks else []
         span = self._read_blocks(entry, start_pos, stop_pos, check, tally)
-        failing = sorted({stripes[position // (shape.data_blocks + shape.parity_blocks)].index
-                          for position in span.bad})
-        for index in failing:
-            entry = self._repair_stripe(self.catalogue.entry(entry.name), stripes[index], tally)
-            self._patch(span, entry, stripes[index], size)
+        for index in sorted({position // width for position in span.bad}):
+            stripe = shape.stripe(index, stored)
+            entry = self._repair_stripe(self.catalogue.entry(entry.name), stripe, tally)
+            self._patch(span, entry, stripe, size)
         view = memoryview(span.image)
         return b"".join(view[(position - start_pos) * size:(position - start_pos + 1) * size]
                         for position in wanted) if len(wanted) > 1 else bytes(
@@ -538,7 +681,9 @@ class ObjectStore:
                 continue
             position = int(np.flatnonzero(entry.blocks == block)[0])
             with contextlib.suppress(DataLostError):  # reported by BLOCK_LOST
-                self._repair_stripe(entry, self.shape.stripe_of(position, entry.size), Tally())
+                self._repair_stripe(entry, self.shape.stripe_of(position,
+                                                                self._stored_size(entry)),
+                                    Tally())
 
     def _repair_free(self, block: int) -> None:
         """Clear a damaged free block; retire it if its cells do not keep zeros."""

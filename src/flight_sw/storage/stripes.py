@@ -47,9 +47,13 @@ class StripeShape:
 
     def stripes(self, size: int) -> list[Stripe]:
         """The stripes of an object of ``size`` octets (none for an empty object)."""
+        return [self.stripe(index, size)
+                for index in range(-(-self.data_count(size) // self.data_blocks))]
+
+    def stripe(self, index: int, size: int) -> Stripe:
+        """Stripe ``index`` of an object of ``size`` octets."""
         data, k, m = self.data_count(size), self.data_blocks, self.parity_blocks
-        return [Stripe(index, index * (k + m), min(k, data - index * k), m)
-                for index in range(-(-data // k))]
+        return Stripe(index, index * (k + m), min(k, data - index * k), m)
 
     def block_count(self, size: int) -> int:
         """Physical blocks (data and parity) of an object of ``size`` octets."""
@@ -58,7 +62,7 @@ class StripeShape:
 
     def stripe_of(self, position: int, size: int) -> Stripe:
         """The stripe holding block-list position ``position``."""
-        return self.stripes(size)[position // (self.data_blocks + self.parity_blocks)]
+        return self.stripe(position // (self.data_blocks + self.parity_blocks), size)
 
     def position_of_data(self, data_index: int) -> int:
         """Block-list position of the object's data block ``data_index``."""
