@@ -5,8 +5,11 @@ frames -> [SDLS, 355.0-B-2] -> FARM-1 -> segment reassembly (MAP) -> space packe
 With ``sdls.enabled`` every frame passes SDLS processing first (:class:`UplinkSecurity`): a
 frame it rejects is counted and dropped before FARM-1, so it never moves V(R), never
 sets lockout or retransmit and never reaches a command (355.0-B-2 4.2, receiving end).
-Downlink (132.0-B-3, 131.0-B-5): space packets -> VC multiplexer -> TM frames carrying the
-FARM-1 CLCW in their OCF -> RS codeblock, randomizer, ASM -> CADU byte stream.
+Downlink (132.0-B-3, 131.0-B-5): space packets -> VC multiplexer -> [SDLS] -> TM frames
+carrying the FARM-1 CLCW in their OCF -> RS codeblock, randomizer, ASM -> CADU byte stream.
+With ``sdls.tm_protection`` the frames of ``sdls.tm_virtual_channels`` are protected by
+:class:`DownlinkSecurity` (their data field shrinks by the SA's overhead); with no security
+attached those channels send nothing (fail secure), idle frames still carry the CLCW.
 
 Sans-I/O: the flight software's main loop moves bytes between the port and these objects.
 """
@@ -19,10 +22,10 @@ from dataclasses import dataclass, field
 from ccsds.channel_coding import CaduEncoder
 from ccsds.config import LinkConfig
 from ccsds.cop1.farm1 import Farm1, FarmResult
-from ccsds.errors import DecodeError, LengthError, TruncatedError
-from ccsds.sdls.association import SPI_LENGTH, SaTable
-from ccsds.sdls.errors import SaStateError
-from ccsds.sdls.frame_security import SecurityCounters, process_tc_security
+from ccsds.errors import DecodeError, LengthError, LocalProtocolError, TruncatedError
+from ccsds.sdls.association import SPI_LENGTH, SaTable, SecurityAssociation
+from ccsds.sdls.errors import KeyStateError, SaStateError
+from ccsds.sdls.frame_security import SecurityCounters, apply_tm_security, process_tc_security
 from ccsds.sdls.keys import KeyStore
 from ccsds.spacepacket import PRIMARY_HEADER_LENGTH as PACKET_HEADER_LENGTH
 from ccsds.spacepacket import packet_length
@@ -30,7 +33,8 @@ from ccsds.tc_frame import PRIMARY_HEADER_LENGTH as TC_HEADER_LENGTH
 from ccsds.tc_frame import TcFrame
 from ccsds.tc_segment import SEGMENT_HEADER_LENGTH, SegmentReassembler
 from ccsds.tc_uplink import ReceivedFrame, TcUplinkReceiver
-from ccsds.tm_mux import TmMultiplexer
+from ccsds.tm_frame import TmFrame
+from ccsds.tm_mux import FrameProtection, TmMultiplexer
 
 
 def split_packets(block: bytes) -> tuple[list[bytes], DecodeError | None]:
@@ -215,13 +219,106 @@ class BoardUplink:
         return packets
 
 
-class BoardDownlink:
-    """Board side of the downlink: queue packets per VC, take CADUs for the port."""
+class DownlinkSecurity:
+    """The board's SDLS sending end on TM (355.0-B-2 4.2, sending end; 132.0-B-3 section 6).
 
-    def __init__(self, config: LinkConfig) -> None:
+    Protects the frames of ``config.sdls.tm_virtual_channels`` with the OPERATIONAL SA of
+    the channel with the lowest SPI in ``table`` (the TM SA table: TC and TM SAs are kept
+    apart, docs/security.md 10). ``before_use(sa)`` runs before each sequence number is
+    taken: the board saves its TM SA file there with a reserve ahead, so a reset never
+    reuses an IV; it raises :class:`~ccsds.errors.LocalProtocolError` when it cannot, and
+    the frame is then not sent.
+    """
+
+    def __init__(self, table: SaTable, keys: KeyStore, config: LinkConfig, *,
+                 before_use: Callable[[SecurityAssociation], None] | None = None) -> None:
+        self.table = table
+        self.keys = keys
+        self.config = config
+        self.before_use = before_use
+        self.frames_protected = 0
+        self.last_failure: LocalProtocolError | None = None
+        sdls = config.sdls
+        self._protected = frozenset(sdls.tm_virtual_channels if sdls.tm_protection else ())
+
+    def protects(self, virtual_channel: int) -> bool:
+        """Whether frames of the channel are protected."""
+        return virtual_channel in self._protected
+
+    def current(self, virtual_channel: int) -> SecurityAssociation:
+        """The SA the next frame of a protected channel is protected with."""
+        candidates = self.table.operational_for(virtual_channel)
+        if not candidates:
+            raise LocalProtocolError(f"no operational TM SA for VC {virtual_channel}")
+        return candidates[0]
+
+    def overhead(self, virtual_channel: int) -> int:
+        """Security header and MAC octets of the channel's next frame (0: not protected);
+        raises LocalProtocolError when it cannot be protected now."""
+        if not self.protects(virtual_channel):
+            return 0
+        try:
+            sa = self.current(virtual_channel)
+            self.keys.traffic_cipher(sa.key_id)
+            if self.before_use is not None:
+                self.before_use(sa)
+        except KeyStateError as error:
+            self.last_failure = LocalProtocolError(str(error))
+            raise self.last_failure from error
+        except LocalProtocolError as error:
+            self.last_failure = error
+            raise
+        return sa.overhead
+
+    def seal(self, frame: TmFrame) -> bytes:
+        """The protected frame with its OCF and FECF (the SA's next ARSN is taken)."""
+        tm = self.config.tm
+        raw = apply_tm_security(frame, self.current(frame.virtual_channel), self.keys,
+                                frame_length=tm.frame_length, fecf=tm.fecf)
+        self.frames_protected += 1
+        return raw
+
+
+class _Withheld:
+    """TM protection configured but no security attached: protected channels send nothing."""
+
+    def __init__(self, channels: tuple[int, ...]) -> None:
+        self._channels = frozenset(channels)
+
+    def overhead(self, virtual_channel: int) -> int:
+        if virtual_channel in self._channels:
+            raise LocalProtocolError("TM protection is on but no TM SAs are loaded")
+        return 0
+
+    def seal(self, frame: TmFrame) -> bytes:
+        raise LocalProtocolError("TM protection is on but no TM SAs are loaded")
+
+
+class BoardDownlink:
+    """Board side of the downlink: queue packets per VC, take CADUs for the port.
+
+    With ``config.sdls.tm_protection`` the protected channels wait for :attr:`security`.
+    """
+
+    def __init__(self, config: LinkConfig, *, security: DownlinkSecurity | None = None) -> None:
         self.config = config
         self.mux = TmMultiplexer(config.tm)
         self.encoder = CaduEncoder(config.tm)
+        self.security = security
+
+    @property
+    def security(self) -> DownlinkSecurity | None:
+        """The TM SDLS sending end (None: frames in clear, or withheld when the mission
+        protects TM)."""
+        return self._security
+
+    @security.setter
+    def security(self, security: DownlinkSecurity | None) -> None:
+        self._security = security
+        sdls = self.config.sdls
+        withheld = _Withheld(sdls.tm_virtual_channels) if sdls.tm_protection else None
+        protection: FrameProtection | None = security if security is not None else withheld
+        self.mux.protection = protection
 
     @property
     def cadu_length(self) -> int:

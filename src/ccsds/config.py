@@ -186,8 +186,9 @@ class SdlsConfig:
     When ``enabled``, every TC frame is protected (an unprotected VC would let commands
     bypass SDLS): the board runs each received frame through SDLS before FARM-1, with SAs
     of service ``tc_service``. ``tm_protection`` protects the TM frames of
-    ``tm_virtual_channels`` with SAs of service ``tm_service``. The SAs and keys themselves
-    come from each end's SA and key files (docs/security.md 9), not from this file.
+    ``tm_virtual_channels`` with SAs of service ``tm_service`` (never the idle VC, whose
+    frames carry idle data only and stay in clear). The SAs and keys themselves come from
+    each end's SA, TM SA and key files (docs/security.md 9, 10), not from this file.
     """
 
     enabled: bool = False

@@ -1,7 +1,10 @@
 """The ground station's side of the space link, composed from the protocol layers.
 
 Downlink (CCSDS 131.0-B-5, 132.0-B-3): CADU byte stream -> frame synchronizer (ASM,
-derandomizer, RS decoding, FECF) -> VC demultiplexer -> space packets and CLCWs.
+derandomizer, RS decoding, FECF) -> [SDLS, 355.0-B-2] -> VC demultiplexer -> space packets
+and CLCWs. With ``sdls.tm_protection`` every frame of a protected VC is verified
+(:class:`DownlinkVerification`) before demultiplexing; a frame failing it is counted and
+dropped whole (no packet, no CLCW of it is used).
 Uplink (232.1-B-2, 232.0-B-4, 231.0-B-4): space packets -> segmentation (MAP) -> FOP-1 ->
 TC frames -> [SDLS, 355.0-B-2] -> randomizer -> CLTUs, with FOP-1 driven by the CLCWs the
 downlink carries. FOP-1 keeps plaintext frames: SDLS (:class:`TcProtection`) is applied at
@@ -15,45 +18,158 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ccsds.config import LinkConfig, TcLinkConfig
 from ccsds.cop1.clcw import Clcw
 from ccsds.cop1.fop1 import Fop1
 from ccsds.cop1.fop1_types import AlertReason, Directive, FduResponse, FopState, FopStep, Response
-from ccsds.errors import LocalProtocolError
+from ccsds.errors import DecodeError, LocalProtocolError
 from ccsds.frame_sync import FrameReceived, FrameSynchronizer, SyncEvent
 from ccsds.sdls.association import SaState, SaTable, SecurityAssociation
-from ccsds.sdls.frame_security import apply_tc_security
+from ccsds.sdls.errors import SaStateError, WrongChannelError
+from ccsds.sdls.frame_security import SecurityCounters, apply_tc_security, process_tm_security
 from ccsds.sdls.keys import KeyStore
 from ccsds.tc_frame import TcFrame
 from ccsds.tc_segment import segment
 from ccsds.tc_uplink import frame_to_cltu, max_frame_data, raw_frame_to_cltu
 from ccsds.tm_demux import OcfReceived, PacketReceived, TmDemultiplexer, TmEvent
+from ccsds.tm_frame import TmFrame
 
-DownlinkEvent = SyncEvent | TmEvent
+
+@dataclass(frozen=True, slots=True)
+class TmFrameUnverified:
+    """A TM frame SDLS rejected (355.0-B-2 4.2, receiving end): counted (``error.counter``
+    names the class) and dropped; none of it, packets or CLCW, was used."""
+
+    virtual_channel: int
+    error: DecodeError
+
+
+DownlinkEvent = SyncEvent | TmEvent | TmFrameUnverified
+
+
+class DownlinkVerification:
+    """The ground's SDLS receiving end on TM (355.0-B-2 4.2, receiving end).
+
+    ``table`` is the ground's TM SA table (kept apart from the TC one), ``keys`` its key
+    store. A frame of ``config.sdls.tm_virtual_channels`` must verify under an OPERATIONAL
+    SA of its VC with an ARSN above the last accepted and within the SA's window (lost
+    frames are tolerated up to the window). Frames of the other channels are accepted in
+    clear only on the link's packet channels and, carrying idle data only, on the idle
+    channel: anything else is a frame the board never sends (``wrong_channel``).
+    ``after_accepted`` runs once per received batch that accepted a frame (the ground saves
+    its TM ARSNs there, so frames from before a restart stay rejected).
+    """
+
+    def __init__(self, table: SaTable, keys: KeyStore, config: LinkConfig, *,
+                 after_accepted: Callable[[], None] | None = None) -> None:
+        self.table = table
+        self.keys = keys
+        self.config = config
+        self.after_accepted = after_accepted
+        self.counters = SecurityCounters()
+
+    def verify(self, raw: bytes | bytearray | memoryview) -> TmFrame:
+        """The frame with its plaintext data field; raises (and counts) a DecodeError."""
+        tm = self.config.tm
+        return process_tm_security(raw, self.table, self.keys, frame_length=tm.frame_length,
+                                   has_ocf=tm.ocf, has_fecf=tm.fecf, counters=self.counters)
+
+
+def tm_virtual_channel(raw: bytes | bytearray | memoryview) -> int | None:
+    """The VC id of an encoded TM frame (132.0-B-3 4.1.2.3), None when too short."""
+    return (raw[1] >> 1) & 0x7 if len(raw) >= 2 else None
 
 
 class GroundDownlink:
-    """Ground side of the downlink: bytes in, packets, CLCWs and link events out."""
+    """Ground side of the downlink: bytes in, packets, CLCWs and link events out.
 
-    def __init__(self, config: LinkConfig) -> None:
+    With ``sdls.tm_protection`` and no :attr:`verification` attached, every frame of a
+    protected channel is rejected (fail secure; counted as ``sa_state``).
+    """
+
+    def __init__(self, config: LinkConfig, *,
+                 verification: DownlinkVerification | None = None) -> None:
         self.config = config
         # Every codeblock is verified by RS decoding and the frame's FECF, so a frame found
         # after a single ASM is delivered at once (no CHECK stage): a CADU isolated by
         # garbage on the line (octets inserted by a UART) is then not lost.
         self.sync = FrameSynchronizer(config.tm, check_count=0)
         self.demux = TmDemultiplexer(config.tm)
+        self.verification = verification
+        self._unattached_counters = SecurityCounters()
+        self._accepted_at_batch = 0
+        sdls, tm = config.sdls, config.tm
+        self._protected = frozenset(sdls.tm_virtual_channels if sdls.tm_protection else ())
+        self._clear = frozenset({tm.vc_realtime, tm.vc_bulk}) - self._protected
+
+    @property
+    def security_counters(self) -> SecurityCounters:
+        """TM SDLS outcomes by class: of the attached verification, if any."""
+        return self.verification.counters if self.verification is not None \
+            else self._unattached_counters
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[DownlinkEvent]:
         """Take received octets; return synchronizer events (other than the frames
-        themselves) and the demultiplexer's events for every frame, in stream order."""
+        themselves) and the events of every frame, in stream order."""
         events: list[DownlinkEvent] = []
         for event in self.sync.feed(data):
             if isinstance(event, FrameReceived):
-                events.extend(self.demux.feed(event.frame))
+                events.extend(self.frame_events(event.frame))
             else:
                 events.append(event)
+        self.batch_done()
         return events
+
+    def frame_events(self, raw: bytes | bytearray | memoryview
+                     ) -> list[TmEvent | TmFrameUnverified]:
+        """The events of one frame from the synchronizer (verified first when protected)."""
+        if not self.config.sdls.tm_protection:
+            return list(self.demux.feed(raw))
+        vc = tm_virtual_channel(raw)
+        if vc is None or vc in self._clear:
+            return list(self.demux.feed(raw))
+        try:
+            frame = self._verified(raw, vc) if vc in self._protected else self._idle(raw, vc)
+        except DecodeError as error:
+            return [TmFrameUnverified(vc, error)]
+        if frame is None:
+            return list(self.demux.feed(raw))  # malformed: the demultiplexer counts it
+        return list(self.demux.feed_frame(frame))
+
+    def batch_done(self) -> None:
+        """End of a batch of received octets: run ``after_accepted`` if frames verified."""
+        verification = self.verification
+        if verification is None:
+            return
+        accepted = verification.counters.accepted
+        if accepted != self._accepted_at_batch:
+            self._accepted_at_batch = accepted
+            if verification.after_accepted is not None:
+                verification.after_accepted()
+
+    def _verified(self, raw: bytes | bytearray | memoryview, vc: int) -> TmFrame:
+        if self.verification is None:
+            error = SaStateError(f"TM protection is on but no TM SAs are loaded (VC {vc})")
+            self._unattached_counters.count_rejection(error)
+            raise error
+        return self.verification.verify(raw)
+
+    def _idle(self, raw: bytes | bytearray | memoryview, vc: int) -> TmFrame | None:
+        """An unprotected frame: accepted only as idle data on the idle channel."""
+        tm = self.config.tm
+        try:
+            frame = TmFrame.decode(raw, frame_length=tm.frame_length, has_ocf=tm.ocf,
+                                   has_fecf=tm.fecf)
+        except DecodeError:
+            return None
+        if vc != tm.vc_idle or not frame.is_idle:
+            error = WrongChannelError(f"VC {vc} frame in clear where only protected frames "
+                                      "or idle data are sent")
+            self.security_counters.count_rejection(error)
+            raise error
+        return frame
 
 
 class TcProtection:
@@ -223,10 +339,11 @@ class GroundLink:
     (retransmissions, frames released from its wait queue).
     """
 
-    def __init__(self, config: LinkConfig, *, protection: TcProtection | None = None) -> None:
+    def __init__(self, config: LinkConfig, *, protection: TcProtection | None = None,
+                 verification: DownlinkVerification | None = None) -> None:
         self.config = config
         self.uplink = GroundUplink(config, protection=protection)
-        self.downlink = GroundDownlink(config)
+        self.downlink = GroundDownlink(config, verification=verification)
 
     def receive(self, data: bytes | bytearray | memoryview,
                 now: float) -> tuple[list[PacketReceived], list[bytes]]:

@@ -132,7 +132,7 @@ class TmDemultiplexer:
         self.counters = DemuxCounters()
 
     def feed(self, raw: bytes | bytearray | memoryview) -> list[TmEvent]:
-        """Process one frame; returns its events in order (losses, OCF, then data)."""
+        """Process one encoded frame; returns its events in order (losses, OCF, then data)."""
         config = self._config
         try:
             frame = TmFrame.decode(
@@ -140,6 +140,13 @@ class TmDemultiplexer:
             )
         except DecodeError as exc:
             return self._reject(str(exc))
+        return self.feed_frame(frame)
+
+    def feed_frame(self, frame: TmFrame) -> list[TmEvent]:
+        """Process one frame already decoded (and, with SDLS, verified and stripped of its
+        security header and trailer, CCSDS 355.0-B-2 4.2): its data field may be shorter
+        than the configured frame's, and the first header pointer counts from its start."""
+        config = self._config
         if frame.spacecraft_id != config.spacecraft_id:
             return self._reject(f"spacecraft id {frame.spacecraft_id}")
         self.counters.frames += 1

@@ -13,12 +13,21 @@ in the order of ``virtual_channels`` (ICD: VC 0 real-time before VC 1 bulk). A l
 channel only gets a frame when every higher-priority channel has nothing to send. Idle frames
 (first header pointer 0x7FE, ICD VC 7) are produced on request so that the ground receives the
 CLCW even when there is nothing to send.
+
+Link security (CCSDS 355.0-B-2; 132.0-B-3 section 6): with a :class:`FrameProtection`, a
+protected virtual channel's frames carry ``overhead(vc)`` octets fewer of packet data, and
+each frame is sealed (security header, MAC) by the protection before the CLCW and FECF go on.
+When a channel cannot be protected at the moment (no operational SA, an inactive key, state
+that cannot be saved) its packets stay queued, the other channels and the idle frames go on
+(so the ground still receives the CLCW), and ``protection_failures`` counts it: nothing of a
+protected channel ever goes out in clear. Idle frames are never protected (docs/security.md).
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
+from typing import Protocol
 
 from ccsds.config import TmLinkConfig
 from ccsds.errors import LocalProtocolError
@@ -29,6 +38,7 @@ from ccsds.tm_frame import (
     FHP_IDLE_DATA,
     FHP_NO_PACKET_START,
     OCF_LENGTH,
+    TmFrame,
     build_frame,
     data_field_length,
     packet_data_field_status,
@@ -43,6 +53,21 @@ _COMPACT_THRESHOLD = 1 << 16
 
 class QueueFullError(LocalProtocolError):
     """A virtual channel already holds its configured maximum of queued octets."""
+
+
+class FrameProtection(Protocol):
+    """The SDLS sending end of the TM frames (355.0-B-2 4.2, sending end)."""
+
+    def overhead(self, virtual_channel: int) -> int:
+        """Octets of security header and trailer the next frame of the channel needs (0: the
+        channel is sent in clear); raises :class:`~ccsds.errors.LocalProtocolError` when the
+        channel is protected but cannot be protected now (nothing is then taken)."""
+        ...
+
+    def seal(self, frame: TmFrame) -> bytes:
+        """The encoded, protected frame (``frame.data`` plaintext, ``frame.ocf`` outside the
+        MAC, FECF last)."""
+        ...
 
 
 def packet_total_length(buffer: bytes | bytearray | memoryview, offset: int = 0) -> int:
@@ -116,6 +141,7 @@ class TmMultiplexer:
         *,
         virtual_channels: Sequence[int] | None = None,
         queue_limit: int | None = None,
+        protection: FrameProtection | None = None,
     ) -> None:
         channels = (
             (config.vc_realtime, config.vc_bulk)
@@ -138,6 +164,10 @@ class TmMultiplexer:
         self.frames_sent = 0
         self.idle_frames_sent = 0
         self.idle_packets_inserted = 0
+        self.protection = protection
+        """SDLS sending end of the protected channels (None: every frame in clear)."""
+        self.protection_failures = 0
+        """Times a channel with data was passed over because it could not be protected."""
 
     @property
     def data_field_length(self) -> int:
@@ -172,16 +202,27 @@ class TmMultiplexer:
         """
         for vc in self._priority:
             pending = self._queues[vc].real_pending
-            if pending >= self._data_length or (complete_partial and pending):
-                return self._frame(vc, clcw)
+            if not pending:
+                continue
+            try:
+                overhead = self._overhead(vc)
+            except LocalProtocolError:
+                self.protection_failures += 1
+                continue
+            if complete_partial or pending >= self._data_length - overhead:
+                return self._frame(vc, clcw, overhead)
         return None
 
     def flush(self, vc: int, clcw: bytes | None = None) -> list[bytes]:
-        """Every frame needed to send all packets queued on ``vc`` (the last idle-completed)."""
+        """Every frame needed to send all packets queued on ``vc`` (the last idle-completed).
+
+        Raises :class:`~ccsds.errors.LocalProtocolError` when the channel cannot be protected
+        (the packets not yet framed stay queued).
+        """
         queue = self._queue(vc)
         frames = []
         while queue.real_pending:
-            frames.append(self._frame(vc, clcw))
+            frames.append(self._frame(vc, clcw, self._overhead(vc)))
         return frames
 
     def idle_frame(self, clcw: bytes | None = None) -> bytes:
@@ -201,24 +242,33 @@ class TmMultiplexer:
         self._advance_master()
         return frame
 
-    def _frame(self, vc: int, clcw: bytes | None) -> bytes:
+    def _overhead(self, vc: int) -> int:
+        return 0 if self.protection is None else self.protection.overhead(vc)
+
+    def _frame(self, vc: int, clcw: bytes | None, overhead: int) -> bytes:
         queue = self._queues[vc]
         ocf = self._ocf(clcw)
-        shortfall = self._data_length - queue.available
+        length = self._data_length - overhead
+        shortfall = length - queue.available
         if shortfall > 0:
             queue.append(idle_packet(max(shortfall, MIN_PACKET_LENGTH)), real=False)
             self.idle_packets_inserted += 1
-        data, pointer = queue.take(self._data_length)
-        frame = build_frame(
-            self._config.spacecraft_id,
-            vc,
-            master_frame_count=self.master_frame_count,
-            vc_frame_count=queue.frame_count,
-            data_field_status=packet_data_field_status(pointer),
-            data=data,
-            ocf=ocf,
-            fecf=self._config.fecf,
-        )
+        data, pointer = queue.take(length)
+        if overhead and self.protection is not None:
+            frame = self.protection.seal(TmFrame(
+                self._config.spacecraft_id, vc, self.master_frame_count, queue.frame_count,
+                pointer, data, ocf=ocf))
+        else:
+            frame = build_frame(
+                self._config.spacecraft_id,
+                vc,
+                master_frame_count=self.master_frame_count,
+                vc_frame_count=queue.frame_count,
+                data_field_status=packet_data_field_status(pointer),
+                data=data,
+                ocf=ocf,
+                fecf=self._config.fecf,
+            )
         queue.frame_count = (queue.frame_count + 1) & 0xFF
         self._advance_master()
         return frame

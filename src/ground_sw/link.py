@@ -12,7 +12,11 @@ FOP-1 re-initialises itself the same way, except for a FARM-1 lockout: that wait
 operator's confirmation (:meth:`LinkPort.unlock`, directive "initiate AD with Unlock").
 With SDLS (CCSDS 355.0-B-2) every TC frame, AD, BD or control command, retransmissions
 included, is protected just before it becomes a CLTU (:class:`~ccsds.ground_link.TcProtection`,
-set with ``protection=`` or :meth:`LinkPort.set_protection`).
+set with ``protection=`` or :meth:`LinkPort.set_protection`). With TM protection every
+downlink frame of a protected VC is verified before demultiplexing
+(:class:`~ccsds.ground_link.DownlinkVerification`, ``verification=`` or
+:meth:`LinkPort.set_verification`); a frame failing it is counted in
+:class:`LinkStatus` and dropped, its packets and CLCW unused.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import select
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import serial
@@ -34,7 +38,8 @@ from ccsds.cop1.clcw import Clcw
 from ccsds.cop1.fop1_types import AlertReason, Directive, FopState
 from ccsds.errors import CcsdsError
 from ccsds.frame_sync import FrameReceived, SyncState
-from ccsds.ground_link import GroundLink, TcProtection
+from ccsds.ground_link import DownlinkVerification, GroundLink, TcProtection, TmFrameUnverified
+from ccsds.sdls.frame_security import SecurityCounters
 from ccsds.tc_segment import segment
 from ccsds.tm_demux import FramesLost, OcfReceived, PacketReceived
 from ground_sw.errors import LinkError
@@ -85,6 +90,12 @@ class LinkStatus:
     frames_sent: int
     retransmissions: int
     last_error: str
+    tm_verified: int = 0
+    """TM frames that passed SDLS verification (355.0-B-2 4.2; 0 with TM in clear)."""
+    tm_rejected: int = 0
+    """TM frames SDLS rejected and dropped."""
+    tm_rejections: tuple[tuple[str, int], ...] = ()
+    """Those rejections by class (``SecurityCounters`` field names), classes seen only."""
 
     @property
     def sync_locked(self) -> bool:
@@ -137,10 +148,11 @@ class LinkPort:
                  baudrate: int = 115200, reconnect_interval: float = 0.2,
                  clock: Callable[[], float] = time.time,
                  monotonic: Callable[[], float] = time.monotonic,
-                 protection: TcProtection | None = None) -> None:
+                 protection: TcProtection | None = None,
+                 verification: DownlinkVerification | None = None) -> None:
         self.url = url
         self.config = config or LinkConfig.baseline()
-        self.link = GroundLink(self.config, protection=protection)
+        self.link = GroundLink(self.config, protection=protection, verification=verification)
         self.baudrate = baudrate
         self.reconnect_interval = reconnect_interval
         self.clock = clock
@@ -207,6 +219,12 @@ class LinkPort:
         with self._lock:
             self.link.uplink.protection = protection
 
+    def set_verification(self, verification: DownlinkVerification | None) -> None:
+        """Verify protected TM frames with SDLS from now on (None: none attached; with
+        ``sdls.tm_protection`` every protected frame is then rejected)."""
+        with self._lock:
+            self.link.downlink.verification = verification
+
     def _send_expedited(self, packet: bytes, now: float) -> list[bytes]:
         tc = self.config.tc
         uplink = self.link.uplink
@@ -259,6 +277,7 @@ class LinkPort:
         sync = self.link.downlink.sync
         uplink = self.link.uplink
         clcw = self._clcw
+        tm = self.link.downlink.security_counters
         return LinkStatus(
             url=self.url, connected=self._port is not None, reconnects=self._reconnects,
             sync_state=sync.state.value, frames=sync.counters.frames,
@@ -274,7 +293,8 @@ class LinkPort:
             last_alert=None if self._last_alert is None else self._last_alert.name,
             awaiting_unlock=self._awaiting_unlock, queued_segments=uplink.queued,
             frames_sent=uplink.frames_sent, retransmissions=uplink.retransmissions,
-            last_error=self._last_error)
+            last_error=self._last_error, tm_verified=tm.accepted, tm_rejected=tm.rejected,
+            tm_rejections=rejection_classes(tm))
 
     # -- downlink --------------------------------------------------------------------------
 
@@ -291,13 +311,16 @@ class LinkPort:
                     continue
                 frames.append(FrameRecord(wall, frame_virtual_channel(event.frame),
                                           event.frame, event.corrected_symbols))
-                for demuxed in downlink.demux.feed(event.frame):
+                for demuxed in downlink.frame_events(event.frame):
                     if isinstance(demuxed, PacketReceived):
                         packets.append(_packet_record(demuxed, wall))
                     elif isinstance(demuxed, OcfReceived):
                         cltus += self._clcw_received(demuxed.ocf, now)
                     elif isinstance(demuxed, FramesLost) and demuxed.virtual_channel is None:
                         self._frames_lost += demuxed.count
+                    elif isinstance(demuxed, TmFrameUnverified):
+                        self._last_error = f"TM frame rejected by SDLS: {demuxed.error}"
+            downlink.batch_done()
             cltus += self._after(self.link.uplink.poll(now))
             if frames:
                 self._changed.notify_all()
@@ -425,3 +448,12 @@ def _packet_record(received: PacketReceived, wall: float) -> PacketRecord:
     packet = received.packet
     apid = int.from_bytes(packet[:2], "big") & 0x7FF
     return PacketRecord(wall, received.virtual_channel, apid, packet)
+
+
+_NOT_CLASSES = frozenset({"accepted", "rejected"})
+
+
+def rejection_classes(counters: SecurityCounters) -> tuple[tuple[str, int], ...]:
+    """The rejection classes with a non-zero count, by ``SecurityCounters`` field name."""
+    return tuple((item.name, getattr(counters, item.name)) for item in fields(counters)
+                 if item.name not in _NOT_CLASSES and getattr(counters, item.name))

@@ -4,7 +4,10 @@
   355.0-B-2 4.2) and key store, at rest in a key file wrapped under the ground's KEK and an
   SA file saved with a reserve of sequence numbers ahead of use (docs/security.md 5), so a
   ground restart never reuses an IV. :meth:`GroundSecurity.protection` is what the link
-  applies to every frame.
+  applies to every frame. With ``sdls.tm_protection`` it also holds the TM SA table (the
+  receiving end of the TM SAs) in a TM SA file of its own, saved with the last accepted
+  ARSNs after every batch of verified frames: :meth:`GroundSecurity.verification` is what
+  the downlink checks every frame of a protected VC with.
 * :class:`KeyManagement`: the 355.1-B-1 procedures run on a board through a
   :class:`~ground_sw.station.GroundStation` as service 140 requests; each change the board
   confirms (completion report) is mirrored on the ground's own table and keys, and
@@ -16,6 +19,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import threading
@@ -26,7 +30,7 @@ from typing import Any
 
 from ccsds.config import LinkConfig
 from ccsds.errors import DecodeError, LocalProtocolError
-from ccsds.ground_link import TcProtection
+from ccsds.ground_link import DownlinkVerification, TcProtection
 from ccsds.pus import PusTm
 from ccsds.sdls.association import SaState, SaTable, SecurityAssociation, ServiceType
 from ccsds.sdls.key_file import dump_key_file, key_file_kek_id, load_key_file
@@ -59,11 +63,21 @@ from ground_sw.errors import GroundError
 from ground_sw.records import PacketRecord, Record
 from ground_sw.station import GroundStation
 
+log = logging.getLogger(__name__)
+
 SERVICE = 140
 REPLY_SUBTYPE = 2
 PROCEDURE_COMMAND = "SDLS_PROCEDURE"
 ARSN_RESERVE = 1024
 """Sequence numbers saved ahead of use: a restart skips at most this many."""
+TM_SPI = 0x80
+"""SPI of the provisioned TM SA (all protected TM VCs; IV fixed field 00000080)."""
+TM_KEY_ID = 0x80
+"""Key id of the provisioned TM session key (a key protects one direction only)."""
+TM_ARSN_WINDOW = 1 << 32
+"""Anti-replay window of the provisioned TM SA: frames lost on the downlink (a pass gap, an
+outage) and the board's reserve skipped at a reset stay far inside it; the MAC covers the
+ARSN, so a large window admits no forgery (docs/security.md 5)."""
 
 
 class SecurityOperationError(GroundError):
@@ -89,16 +103,18 @@ class SecurityPaths:
     kek: Path
     keys: Path
     associations: Path
+    tm_associations: Path | None = None
+    """The TM SA file (needed with ``sdls.tm_protection``)."""
 
 
 class GroundSecurity:
     """The ground's SAs and keys, saved under ``paths`` (the KEK file is only read)."""
 
     def __init__(self, config: LinkConfig, table: SaTable, keys: KeyStore, paths: SecurityPaths,
-                 kek: bytes, *, kek_id: int = 0, otar_counter: int = 0) -> None:
-        if config.sdls.tm_protection:
-            raise SecurityOperationError("sdls.tm_protection is not supported by the ground "
-                                         "yet (docs/security.md 10)")
+                 kek: bytes, *, kek_id: int = 0, otar_counter: int = 0,
+                 tm_table: SaTable | None = None) -> None:
+        if config.sdls.tm_protection and (tm_table is None or paths.tm_associations is None):
+            raise SecurityOperationError("sdls.tm_protection needs the ground's TM SA file")
         self.config = config
         self.table = table
         self.keys = keys
@@ -109,6 +125,11 @@ class GroundSecurity:
         self._lock = threading.RLock()
         self._reserved = {sa.spi: sa.arsn for sa in table}
         self._protection = TcProtection(table, keys, config.tc, before_use=self._before_use)
+        self.tm_table = tm_table
+        self.tm_save_failures = 0
+        """Saves of the TM SA file that failed."""
+        self._verification = None if tm_table is None else DownlinkVerification(
+            tm_table, keys, config, after_accepted=self.save_tm)
 
     @classmethod
     def load(cls, config: LinkConfig, paths: SecurityPaths) -> GroundSecurity:
@@ -124,13 +145,41 @@ class GroundSecurity:
             raise SecurityOperationError(f"ground security files: {error}") from error
         if not isinstance(counter, int):
             raise SecurityOperationError("ground SA file: otar_counter is not an integer")
+        tm_table = None
+        if config.sdls.tm_protection and paths.tm_associations is not None:
+            try:
+                tm_table = loads_sa_table(paths.tm_associations.read_text("utf-8"))
+            except (OSError, ValueError, DecodeError) as error:
+                raise SecurityOperationError(f"ground TM SA file: {error}") from error
         return cls(config, table, keys, paths, kek, kek_id=key_file_kek_id(key_file),
-                   otar_counter=counter)
+                   otar_counter=counter, tm_table=tm_table)
 
     @property
     def protection(self) -> TcProtection:
         """The SDLS sending end the uplink applies to each frame."""
         return self._protection
+
+    @property
+    def verification(self) -> DownlinkVerification | None:
+        """The SDLS receiving end the downlink checks TM frames with (None: TM in clear)."""
+        return self._verification
+
+    def save_tm(self) -> None:
+        """Write the TM SA file with the last accepted ARSNs (the receiving end's state).
+
+        Runs in the link's reader thread: a failed write is counted in
+        :attr:`tm_save_failures` and logged, never raised (the link goes on; a restart
+        before the next good save would accept the frames since the last one again).
+        """
+        with self._lock:
+            if self.tm_table is None or self.paths.tm_associations is None:
+                return
+            try:
+                _write_private(self.paths.tm_associations,
+                               dumps_sa_table(self.tm_table).encode())
+            except OSError as error:
+                self.tm_save_failures += 1
+                log.warning("ground TM SA file not saved: %s", error)
 
     def save(self) -> None:
         """Write the key file and the SA file (with a reserve of sequence numbers)."""
@@ -302,7 +351,8 @@ class KeyManagement:
         self.security.protection.select(new_spi)
         self.stop_sa(old_spi)
         self.expire_sa(old_spi)
-        if old_key is not None and not any(sa.key_id == old_key for sa in self.security.table):
+        if old_key is not None and not any(sa.key_id == old_key for sa in self.security.table) \
+                and not any(sa.key_id == old_key for sa in self.security.tm_table or ()):
             self.deactivate([old_key])
             self.destroy([old_key])
 
@@ -318,6 +368,14 @@ def _association(spi: int, config: LinkConfig, key_id: int | None) -> SecurityAs
         key_id=key_id, state=SaState.OPERATIONAL if key_id is not None else SaState.UNKEYED)
 
 
+def _tm_association(config: LinkConfig) -> SecurityAssociation:
+    """The TM SA: every protected VC, the TM key, its own IV fixed field, a wide window."""
+    return SecurityAssociation(
+        spi=TM_SPI, virtual_channels=frozenset(config.sdls.tm_virtual_channels),
+        service=ServiceType(config.sdls.tm_service), iv_fixed_field=TM_SPI.to_bytes(4, "big"),
+        arsn_window=TM_ARSN_WINDOW, key_id=TM_KEY_ID, state=SaState.OPERATIONAL)
+
+
 def provision(directory: Path, config: LinkConfig, *, master_key_id: int = 0x100,
               session_key_id: int = 1, spares: int = 1,
               random: Callable[[int], bytes] = secrets.token_bytes
@@ -327,24 +385,35 @@ def provision(directory: Path, config: LinkConfig, *, master_key_id: int = 0x100
     The board gets its KEK in a file of its own (install it outside the state dir), a key
     file with the master key and session key ACTIVE, wrapped under that KEK, and the SA
     file: SPI 1 OPERATIONAL with the session key, SPIs 2.. UNKEYED spares for rekeying.
-    The ground gets the same keys and SAs under a KEK of its own.
+    With ``sdls.tm_protection`` the key files also hold a TM session key (id
+    :data:`TM_KEY_ID`, ACTIVE) and each end gets a TM SA file: SPI :data:`TM_SPI`
+    OPERATIONAL on every protected VC. The ground gets the same keys and SAs under a KEK
+    of its own.
     """
     directory.mkdir(parents=True, exist_ok=True)
     master, session = random(KEY_LENGTH), random(KEY_LENGTH)
+    tm = config.sdls.tm_protection
+    tm_key = random(KEY_LENGTH) if tm else b""
     associations = dumps_sa_table(SaTable(
         [_association(1, config, session_key_id)]
         + [_association(spi, config, None) for spi in range(2, 2 + spares)]))
+    tm_associations = dumps_sa_table(SaTable([_tm_association(config)])) if tm else ""
     result = []
     for end in ("board", "ground"):
         keys = KeyStore()
         keys.install(master_key_id, master, role=KeyRole.MASTER)
         keys.install(session_key_id, session, state=KeyState.ACTIVE)
+        if tm:
+            keys.install(TM_KEY_ID, tm_key, state=KeyState.ACTIVE)
         paths = SecurityPaths(directory / f"{end}-kek.bin", directory / f"{end}-keys.bin",
-                              directory / f"{end}-sa.json")
+                              directory / f"{end}-sa.json",
+                              directory / f"{end}-tm-sa.json" if tm else None)
         kek = random(KEY_LENGTH)
         _write_private(paths.kek, kek)
         _write_private(paths.keys, dump_key_file(keys, kek, 0))
         _write_private(paths.associations, associations.encode())
+        if paths.tm_associations is not None:
+            _write_private(paths.tm_associations, tm_associations.encode())
         result.append(paths)
     return result[0], result[1]
 
@@ -358,10 +427,12 @@ def key_management(station: GroundStation, security: GroundSecurity, *,
 def connect_secure(url: str, dictionary: DictionarySource, config: LinkConfig,
                    security: GroundSecurity, *, link_timeout: float | None = None,
                    **options: Any) -> GroundStation:
-    """A :class:`~ground_sw.station.GroundStation` whose uplink is SDLS-protected before
-    its port opens (no frame ever leaves in clear)."""
+    """A :class:`~ground_sw.station.GroundStation` whose uplink is SDLS-protected, and whose
+    downlink is verified when TM is protected, before its port opens (no frame ever leaves
+    in clear, no unverified TM frame is ever used)."""
     station = GroundStation(url, dictionary, config, **options)
     station.link.set_protection(security.protection)
+    station.link.set_verification(security.verification)
     try:
         station.open()
         if link_timeout is not None:

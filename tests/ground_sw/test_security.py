@@ -150,8 +150,9 @@ def test_a_mirror_the_ground_refuses_is_reported(
         KeyManagement(BoardEnd(board_paths), security).rekey_sa(2, 1)
 
 
-def test_tm_protection_is_refused_until_supported(
+def test_tm_protection_needs_the_ground_tm_sa_file(
         provisioned: tuple[SecurityPaths, SecurityPaths]) -> None:
+    """Files provisioned for TC only: a TM-protected mission refuses them."""
     config = LinkConfig.from_toml("[sdls]\nenabled = true\ntm_protection = true\n")
-    with pytest.raises(SecurityOperationError, match="tm_protection"):
+    with pytest.raises(SecurityOperationError, match="TM SA file"):
         GroundSecurity.load(config, provisioned[1])

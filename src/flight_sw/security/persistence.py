@@ -7,12 +7,19 @@ copies the provisioning key and SA files into the state dir; later boots load th
 dir's copies, which carry every key and SA state change and the last accepted ARSNs.
 Files are replaced atomically (temporary file, fsync, rename), so a reset at any instant
 leaves the old or the new file.
+
+With TM protection the board also keeps its TM SA file (``tm_sa.json``, provisioned from
+``--sdls-tm-sa`` at the first boot in which the mission protects TM): the board is the
+sending end of those SAs, so it is saved with a reserve of sequence numbers ahead of use
+(:func:`ccsds.sdls.sa_file.dumps_sa_table`), and a reset continues above the reserve:
+no IV is ever used twice under a key (NIST SP 800-38D 8.3; docs/security.md 5).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +32,7 @@ from ccsds.sdls.sa_file import dumps_sa_table, loads_sa_table
 STATE_SUBDIR = "sdls"
 KEY_FILE_NAME = "keys.bin"
 SA_FILE_NAME = "sa.json"
+TM_SA_FILE_NAME = "tm_sa.json"
 
 
 class SecuritySetupError(Exception):
@@ -83,9 +91,17 @@ class SecurityFiles:
         """Write the key store, wrapped under the KEK (OSError when the write fails)."""
         write_atomic(self.key_path, dump_key_file(keys, self.kek, self.kek_id))
 
+    @property
+    def tm_sa_path(self) -> Path:
+        return self.directory / TM_SA_FILE_NAME
+
     def save_associations(self, table: SaTable) -> None:
         """Write the SA table (no secrets: SPIs, layouts, states, ARSNs)."""
         write_atomic(self.sa_path, dumps_sa_table(table).encode())
+
+    def save_tm_associations(self, table: SaTable, reserve: Mapping[int, int]) -> None:
+        """Write the TM SA table, each ARSN ``reserve[spi]`` ahead of the last one sent."""
+        write_atomic(self.tm_sa_path, dumps_sa_table(table, reserve=reserve).encode())
 
 
 def load_state(key_path: Path, sa_path: Path, kek: bytes) -> tuple[SaTable, KeyStore]:
@@ -128,3 +144,26 @@ def _kek_id(data: bytes) -> int:
         return key_file_kek_id(data)
     except DecodeError as error:
         raise SecuritySetupError(str(error)) from error
+
+
+def open_tm_state(files: SecurityFiles, tm_sa_file: Path | None) -> SaTable:
+    """The board's TM SA table: the state dir's copy when there is one, else provisioned
+    from ``tm_sa_file`` and saved into the state dir (SecuritySetupError when neither)."""
+    if files.tm_sa_path.exists():
+        source = files.tm_sa_path
+    elif tm_sa_file is None:
+        raise SecuritySetupError("the mission protects TM and the state dir holds no TM SA "
+                                 "file: a provisioning TM SA file is needed (--sdls-tm-sa)")
+    else:
+        source = tm_sa_file
+    try:
+        table = loads_sa_table(_read(source, "TM SA file"))
+    except DecodeError as error:
+        raise SecuritySetupError(f"TM SA file {source}: {error}") from error
+    if source != files.tm_sa_path:
+        try:
+            files.save_tm_associations(table, {})
+        except OSError as error:
+            raise SecuritySetupError(f"cannot save the TM SA file in {files.directory}: "
+                                     f"{error}") from error
+    return table

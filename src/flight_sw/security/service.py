@@ -11,6 +11,12 @@
   saved before any reply (140,2) leaves (the key verification counter, 355.1-B-1 key
   verification). A procedure that would leave the TC VC with no operational SA under an
   active key (the board could never be commanded again) is refused.
+* Sending end on TM (with ``sdls.tm_protection``): :class:`~ccsds.board_link.DownlinkSecurity`
+  on the board downlink with the TM SA table; before a sequence number beyond the saved
+  reserve is used, the TM SA file is saved ``TM_ARSN_RESERVE`` ahead (docs/security.md 5), and
+  when that save fails the protected channels send nothing until it succeeds. Service 140
+  answers SA Status and Read ARSN for TM SAs too; it changes none (the TM SA file defines
+  them), and refuses a Key Deactivation of a key an operational TM SA uses.
 """
 
 from __future__ import annotations
@@ -18,12 +24,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ccsds.board_link import SecurityRejection, UplinkSecurity
+from ccsds.board_link import DownlinkSecurity, SecurityRejection, UplinkSecurity
 from ccsds.config import LinkConfig
 from ccsds.errors import LocalProtocolError
 from ccsds.mission_db import MissionDatabase
-from ccsds.sdls.association import SaTable
+from ccsds.sdls.association import SaState, SaTable, SecurityAssociation
 from ccsds.sdls.errors import ProcedureError, SecurityError, UnwrapError
+from ccsds.sdls.iv import MAX_COUNTER
 from ccsds.sdls.keys import KeyState, KeyStore
 from ccsds.sdls.management import execute
 from ccsds.sdls.procedures import (
@@ -32,6 +39,7 @@ from ccsds.sdls.procedures import (
     KeyInventoryCommand,
     KeyVerificationCommand,
     ReadArsnCommand,
+    RekeySaCommand,
     SaStatusCommand,
     StopSaCommand,
     decode_pdu,
@@ -53,6 +61,10 @@ RaiseEvent = Callable[..., object]
 _QUERIES = (KeyVerificationCommand, KeyInventoryCommand, ReadArsnCommand, SaStatusCommand)
 """Procedures that change no key or SA state (verification only its IV counter)."""
 _REASONS = {name.lower(): code for name, code in REJECTION_CLASSES}
+_SA_QUERIES = (ReadArsnCommand, SaStatusCommand)
+TM_ARSN_RESERVE = 4096
+"""TM sequence numbers saved ahead of use: a reset skips at most this many (the ground's
+TM SA window must be larger)."""
 
 
 @dataclass
@@ -92,7 +104,8 @@ class BoardSecurity:
     def __init__(self, config: LinkConfig, table: SaTable, keys: KeyStore,
                  files: SecurityFiles, *, database: MissionDatabase, emit: Emit,
                  raise_event: RaiseEvent, now: Callable[[], float],
-                 event_interval_s: float = 1.0, event_burst: int = 5) -> None:
+                 event_interval_s: float = 1.0, event_burst: int = 5,
+                 tm_table: SaTable | None = None) -> None:
         self.config = config
         self.table = table
         self.keys = keys
@@ -106,6 +119,11 @@ class BoardSecurity:
         self._unreported = 0
         self.uplink = UplinkSecurity(table, keys, on_rejected=self._rejected,
                                      after_accepted=self._accepted)
+        self.tm_table = tm_table
+        self.downlink = None if tm_table is None else DownlinkSecurity(
+            tm_table, keys, config, before_use=self._before_tm_use)
+        self._tm_reserved = {sa.spi: sa.arsn for sa in tm_table or ()}
+        self._tm_save_failing = False
 
     # -- uplink hooks ---------------------------------------------------------------------
 
@@ -131,11 +149,31 @@ class BoardSecurity:
                 self.files.save_keys(self.keys)
             self.files.save_associations(self.table)
         except OSError:
-            self.counters.save_failures += 1
-            self.raise_event("SECURITY_SAVE_FAILED", self.now(),
-                             failures=self.counters.save_failures)
+            self._save_failed()
             return False
         return True
+
+    def _save_failed(self) -> None:
+        self.counters.save_failures += 1
+        self.raise_event("SECURITY_SAVE_FAILED", self.now(),
+                         failures=self.counters.save_failures)
+
+    def _before_tm_use(self, sa: SecurityAssociation) -> None:
+        """Save the TM SA file with a reserve before a sequence number beyond the saved one
+        is used; LocalProtocolError (the frame is not sent) when it cannot be saved."""
+        if sa.arsn < self._tm_reserved.get(sa.spi, 0) or self.tm_table is None:
+            return
+        reserve = {each.spi: TM_ARSN_RESERVE for each in self.tm_table}
+        try:
+            self.files.save_tm_associations(self.tm_table, reserve)
+        except OSError as error:
+            if not self._tm_save_failing:  # one event per failing streak, not per frame
+                self._tm_save_failing = True
+                self._save_failed()
+            raise LocalProtocolError(f"TM SA file not saved: {error}") from error
+        self._tm_save_failing = False
+        self._tm_reserved = {each.spi: min(each.arsn + TM_ARSN_RESERVE, MAX_COUNTER)
+                             for each in self.tm_table}
 
     # -- service 140 ----------------------------------------------------------------------
 
@@ -160,7 +198,8 @@ class BoardSecurity:
     def _execute(self, pdu: ExtendedProcedure, _: Verification) -> None:
         try:
             self._check_keeps_uplink(pdu)
-            reply = execute(pdu, table=self.table, keys=self.keys)
+            self._check_directions(pdu)
+            reply = execute(pdu, table=self._table_of(pdu), keys=self.keys)
         except (LocalProtocolError, UnwrapError) as error:
             self.counters.procedures_refused += 1
             raise CommandError(ErrorCode.EXECUTION_FAILED, str(error)) from None
@@ -173,12 +212,35 @@ class BoardSecurity:
         if not isinstance(pdu, _QUERIES):
             self.raise_event("SECURITY_PROCEDURE", self.now(), procedure=pdu.encode()[0])
 
+    def _table_of(self, pdu: ExtendedProcedure) -> SaTable:
+        """The TC SA table, or the TM one for a query naming a TM SA (TM SAs are read, never
+        changed, over the link)."""
+        spi = getattr(pdu, "spi", None)
+        tm = self.tm_table
+        if tm is None or spi is None or spi in self.table or spi not in tm:
+            return self.table
+        if not isinstance(pdu, _SA_QUERIES):
+            raise LocalProtocolError(f"SA {spi} is a TM SA: defined by the TM SA file, "
+                                     "not changed over the link")
+        return tm
+
+    def _check_directions(self, pdu: ExtendedProcedure) -> None:
+        """Refuse rekeying a TC SA with a key of a TM SA: a key protects one direction."""
+        if isinstance(pdu, RekeySaCommand) and any(
+                sa.key_id == pdu.key_id for sa in self.tm_table or ()):
+            raise LocalProtocolError(f"refused: key {pdu.key_id} protects the TM downlink")
+
     def _check_keeps_uplink(self, pdu: ExtendedProcedure) -> None:
         """Refuse a Stop SA or Key Deactivation that would leave the TC VC unusable."""
         stopped = {pdu.spi} if isinstance(pdu, StopSaCommand) else set()
         deactivated = set(pdu.key_ids) if isinstance(pdu, KeyDeactivationCommand) else set()
         if not stopped and not deactivated:
             return
+        in_tm = sorted(sa.key_id for sa in self.tm_table or () if sa.key_id in deactivated
+                       and sa.state is SaState.OPERATIONAL)
+        if in_tm:
+            raise LocalProtocolError(f"refused: key {in_tm[0]} protects the TM downlink "
+                                     "(an operational TM SA uses it)")
         usable = [sa for sa in self.table.operational_for(self.config.tc.virtual_channel)
                   if sa.spi not in stopped and sa.key_id is not None
                   and sa.key_id not in deactivated and sa.key_id in self.keys

@@ -1,4 +1,5 @@
-"""The flight software with SDLS on and a ground that protects its uplink, in-process.
+"""The flight software with SDLS on and a ground that protects its uplink (and, with a TM
+protected configuration, verifies its downlink), in-process.
 
 Simulated time (SimulatedClock); the uplink may lose CLTUs at random (a seeded draw), which
 COP-1 recovers by retransmission. Not modelled: line timing, bit errors inside CLTUs.
@@ -27,37 +28,53 @@ from hil.bench_ground import BenchGround
 CONFIG = dataclasses.replace(LinkConfig.baseline(), sdls=SdlsConfig(enabled=True))
 
 
+def tm_config(service: str = "authentication") -> LinkConfig:
+    """SDLS on TC and on TM VCs 0 and 1 with TM SAs of ``service``."""
+    return dataclasses.replace(LinkConfig.baseline(), sdls=SdlsConfig(
+        enabled=True, tm_protection=True, tm_service=service))
+
+
 class ProcedureRefused(Exception):
     """The board answered a service 140 request with a failure report."""
 
 
 def board_settings(paths: SecurityPaths) -> SecuritySettings:
-    return SecuritySettings(paths.kek, paths.keys, paths.associations)
+    return SecuritySettings(paths.kek, paths.keys, paths.associations, paths.tm_associations)
 
 
 class SecureLoop:
     """Board and ground back to back; ``loss`` is the probability a CLTU is lost."""
 
     def __init__(self, root: Path, *, loss: float = 0.0, seed: int = 0,
-                 provisioned: tuple[SecurityPaths, SecurityPaths] | None = None) -> None:
+                 provisioned: tuple[SecurityPaths, SecurityPaths] | None = None,
+                 config: LinkConfig = CONFIG) -> None:
         self.root = root
+        self.config = config
         self.state_dir = root / "state"
-        self.board_paths, self.ground_paths = provisioned or provision(root / "keys", CONFIG)
+        self.board_paths, self.ground_paths = provisioned or provision(root / "keys", config)
         self.clock = SimulatedClock()
         self.rng = random.Random(seed)
         self.loss = loss
         self.capture = bytearray()
+        self.downlink = bytearray()
+        """Every CADU the board sent (what anyone in view of the spacecraft records)."""
         self.lost = 0
         self.flight, self.board = self._boot()
-        self.ground = BenchGround(CONFIG)
-        self.security = GroundSecurity.load(CONFIG, self.ground_paths)
-        self.ground.uplink.protection = self.security.protection
+        self.security = GroundSecurity.load(config, self.ground_paths)
+        self.ground = self._ground()
         self.uplink(self.ground.start(0.0))
         self.run(0.2)
 
+    def _ground(self) -> BenchGround:
+        ground = BenchGround(self.config)
+        ground.uplink.protection = self.security.protection
+        ground.downlink.verification = self.security.verification
+        return ground
+
     def _boot(self) -> tuple[FlightSoftware, BoardSecurity]:
         hal = get_hal("emulated", state_dir=self.state_dir, clock=self.clock)
-        flight = FlightSoftware(CONFIG, self.clock, hal, self.state_dir, idle_interval_s=0.5)
+        flight = FlightSoftware(self.config, self.clock, hal, self.state_dir,
+                                idle_interval_s=0.5)
         board = attach_security(flight, board_settings(self.board_paths))
         assert board is not None
         flight.boot()
@@ -78,7 +95,9 @@ class SecureLoop:
         end = self.clock.now + seconds
         while self.clock.now < end:
             self.clock.advance(tick)
-            self.uplink(self.ground.receive(self.flight.step(self.clock.now), self.clock.now))
+            cadus = self.flight.step(self.clock.now)
+            self.downlink += cadus
+            self.uplink(self.ground.receive(cadus, self.clock.now))
             self.uplink(self.ground.uplink.poll(self.clock.now))  # FOP-1 timer T1
 
     def run_until(self, done: Callable[[], object], limit_s: float = 60.0) -> None:
@@ -133,7 +152,6 @@ class SecureLoop:
         self.flight.close()
         self.flight.hal.close()
         self.flight, self.board = self._boot()
-        self.ground = BenchGround(CONFIG)
-        self.ground.uplink.protection = self.security.protection
+        self.ground = self._ground()
         self.uplink(self.ground.start(self.clock.now))
         self.run(0.2)

@@ -23,12 +23,18 @@ from flight_sw.security import (
     attach_security,
     settings_from_args,
 )
-from flight_sw.security.persistence import KEY_FILE_NAME, SA_FILE_NAME, STATE_SUBDIR, open_state
+from flight_sw.security.persistence import (
+    KEY_FILE_NAME,
+    SA_FILE_NAME,
+    STATE_SUBDIR,
+    TM_SA_FILE_NAME,
+    open_state,
+)
 from flight_sw.security.telemetry import security_parameters
 from ground_sw.security import SecurityPaths, provision
 from hil.bench_ground import BenchGround
 
-from .harness import CONFIG, board_settings
+from .harness import CONFIG, board_settings, tm_config
 
 
 def software(root: Path, config: LinkConfig = CONFIG) -> FlightSoftware:
@@ -100,7 +106,7 @@ def test_refusals_at_start_up(tmp_path: Path, paths: SecurityPaths, problem: str
     elif problem == "service mismatch":
         config = dataclasses.replace(CONFIG, sdls=SdlsConfig(enabled=True,
                                                              tc_service="authentication"))
-    elif problem == "tm protection":  # not supported yet: refused, never ignored
+    elif problem == "tm protection":  # TM protected but the provisioning has no TM SA file
         config = dataclasses.replace(CONFIG, sdls=SdlsConfig(enabled=True, tm_protection=True))
     flight = software(tmp_path, config)
     with pytest.raises(SecuritySetupError):
@@ -150,3 +156,59 @@ def test_saved_sa_file_holds_no_secret_fields(tmp_path: Path, paths: SecurityPat
         SaState.OPERATIONAL.value, SaState.UNKEYED.value}
     assert all("key" not in name or name == "key_id" for entry in document["associations"]
                for name in entry)
+
+
+TM_CONFIG = tm_config()
+
+
+@pytest.mark.parametrize("problem", ["tm sa while tm off", "no tm sa file", "service mismatch",
+                                     "key of a tc sa", "not operational", "unprotected vc",
+                                     "garbage"])
+def test_tm_refusals_at_start_up(tmp_path: Path, problem: str) -> None:
+    paths = provision(tmp_path / "keys", TM_CONFIG)[0]
+    assert paths.tm_associations is not None
+    settings = board_settings(paths)
+    config = TM_CONFIG
+    document = json.loads(paths.tm_associations.read_text())
+    entry = document["associations"][0]
+    if problem == "tm sa while tm off":
+        config = CONFIG
+    elif problem == "no tm sa file":
+        settings = SecuritySettings(paths.kek, paths.keys, paths.associations)
+    elif problem == "service mismatch":
+        config = tm_config("authenticated_encryption")
+    elif problem == "key of a tc sa":
+        entry["key_id"] = 1
+    elif problem == "not operational":
+        entry["state"] = SaState.KEYED.value
+    elif problem == "unprotected vc":
+        entry["virtual_channels"] = [0, 1, 2]
+    paths.tm_associations.write_text("{" if problem == "garbage" else json.dumps(document))
+    flight = software(tmp_path, config)
+    with pytest.raises(SecuritySetupError):
+        attach_security(flight, settings)
+    assert flight.link.downlink.security is None
+
+
+def test_tm_sa_file_is_provisioned_once_then_kept_in_the_state_dir(tmp_path: Path) -> None:
+    paths = provision(tmp_path / "keys", TM_CONFIG)[0]
+    first = attach_security(software(tmp_path, TM_CONFIG), board_settings(paths))
+    assert first is not None and first.downlink is not None
+    assert (tmp_path / "state" / STATE_SUBDIR / TM_SA_FILE_NAME).exists()
+    assert paths.tm_associations is not None
+    paths.tm_associations.unlink()
+    flight = software(tmp_path, TM_CONFIG)
+    again = attach_security(flight, SecuritySettings(paths.kek))
+    assert again is not None and flight.link.downlink.security is again.downlink
+
+
+def test_tm_sa_option_from_the_command_line_or_the_environment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SDLS_TM_SA_FILE", "/provisioning/tm-sa.json")
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    settings = settings_from_args(parser.parse_args(["--sdls-kek", "kek.bin"]))
+    assert settings is not None
+    assert settings.tm_associations == Path("/provisioning/tm-sa.json")
+    with pytest.raises(SecuritySetupError, match="need --sdls-kek"):
+        settings_from_args(parser.parse_args([]))
