@@ -77,6 +77,10 @@ ANY: Any = object()
 TelemetryPredicate = Callable[[Value], bool]
 
 
+OFFLINE_URL = "loop://"
+"""The port of an offline station (never opened)."""
+
+
 class GroundStation:
     """One ground station session on one link port."""
 
@@ -129,6 +133,21 @@ class GroundStation:
             station.close()
             raise
         return station
+
+    @classmethod
+    def offline(cls, dictionary: DictionarySource = None,
+                config: LinkConfig | None = None) -> GroundStation:
+        """A station that opens no port: feed it recorded packets through :meth:`on_record`
+        (a replay of an archive or of a raw capture) and use the same telemetry and event
+        API as on a live link."""
+        return cls(OFFLINE_URL, dictionary, config)
+
+    def on_record(self, record: Record) -> None:
+        """Take a replayed record as if it had come from the link: packets are decoded and
+        update telemetry, events and waiters; decoded records are left alone, since the
+        packets they came from are decoded here again."""
+        if isinstance(record, PacketRecord):
+            self._on_packet(record)
 
     def open(self) -> None:
         """Open the port and start the link threads (LinkError if the port cannot open)."""
