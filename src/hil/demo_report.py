@@ -1,5 +1,5 @@
 """The mission demo's PNG report: EDAC and upsets over time from the ground archive, transfer
-progress, the steps, and the outcome table (a
+progress and goodput, the steps, and the outcome table with the link's uplink figures (a
 matplotlib Figure without pyplot: no display, no global state)."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
 from ground_sw.archive_reader import ArchiveReader
 
@@ -18,27 +19,49 @@ RARE = (("EDAC_UNCORRECTABLE", "tab:red"), ("STORE_REPAIRED_BLOCKS", "tab:green"
 """Housekeeping counters drawn over time (docs/icd.md section 11), with their colours."""
 
 
+TRANSFERS = (("upload", "upload, on board (housekeeping)"),
+             ("download_compressed", "zlib result down, on ground"),
+             ("download", "download, on ground"))
+"""(summary key, label) of each CFDP class 2 transfer drawn."""
+
+
+def goodput_text(bps: object) -> str:
+    """A goodput in kbit/s (a dash when unknown)."""
+    return f"{bps / 1000:.1f} kbit/s" if isinstance(bps, int | float) else "-"
+
+
+def _uplink_rows(link: dict[str, Any]) -> list[tuple[str, str]]:
+    """The board's uplink counters (its "link" housekeeping) against the ground's FOP-1."""
+    board, ground = link.get("board"), link.get("ground")
+    if not board or not ground:
+        return []
+    return [("uplink: FOP-1 frames sent / retransmitted",
+             f"{ground['frames_sent']} / {ground['retransmissions']}"),
+            ("board: CLTUs / frames accepted / rejected",
+             f"{board['cltus_received']} / {board['frames_accepted']} / "
+             f"{board['frames_rejected']}")]
+
+
 def outcome_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
     """(what, result) lines of the outcome table: every check, then the key figures."""
     rows = [(name.replace("_", " "), "PASS" if ok else "FAIL")
             for name, ok in summary.get("checks", {}).items()]
     soak = summary.get("soak", {})
-    verify = summary.get("verify", {})
-    scrub = verify.get("scrub", {})
+    scrub = summary.get("verify", {}).get("scrub", {})
     if soak:
         rows.append(("bits flipped / stuck", f"{soak['bits_flipped']} / {soak['bits_stuck']}"))
     if scrub:
         rows.append(("words corrected", str(scrub["corrected_words"])))
         rows.append(("blocks repaired / lost",
                      f"{scrub['repaired_blocks']} / {scrub['lost_blocks']}"))
-    for name in ("upload", "download"):
-        if name in summary:
-            rows.append((f"{name} goodput", f"{summary[name]['goodput_bps']} bit/s"))
+    rows += _uplink_rows(summary.get("link", {}))
+    rows += [(f"{key.replace('_', ' ')} goodput", goodput_text(summary[key]["goodput_bps"]))
+             for key, _ in TRANSFERS if key in summary]
     rows.append(("verdict", "PASS" if summary.get("verdict") else "FAIL"))
     return rows
 
 
-def _legend(axes: Axes, where: Literal["upper left", "lower right"] = "upper left") -> None:
+def _legend(axes: Axes, where: Literal["upper left", "center left"] = "upper left") -> None:
     """A legend when something was drawn (a failed run may have nothing to show)."""
     if axes.get_legend_handles_labels()[0]:
         axes.legend(fontsize="small", loc=where)
@@ -67,16 +90,16 @@ def _counters(axes: Axes, archive: ArchiveReader, summary: dict[str, Any], start
         times, values = _series(archive, name, start)
         rare.step(times, values, where="post", color=colour, label=name)
     rare.set_ylabel("words, blocks")
-    _legend(rare, "lower right")
+    _legend(rare, "center left")  # left of the soak: empty
 
 
 def _transfers(axes: Axes, summary: dict[str, Any]) -> None:
-    labels = {"upload": "upload, on board (housekeeping)", "download": "download, on ground"}
-    for name, label in labels.items():
+    for name, label in TRANSFERS:
         progress = summary.get(name, {}).get("progress", [])
         if progress:
             axes.step([t for t, _ in progress], [octets / 1024 for _, octets in progress],
-                      where="post", label=f"{label}: {summary[name]['goodput_bps']} bit/s")
+                      where="post",
+                      label=f"{label}: {goodput_text(summary[name]['goodput_bps'])}")
     axes.set_title("CFDP class 2 transfers")
     axes.set_xlabel("s since start")
     axes.set_ylabel("KiB")
@@ -97,7 +120,8 @@ def _table(axes: Axes, summary: dict[str, Any]) -> None:
     axes.axis("off")
     rows = outcome_rows(summary)
     table = axes.table(cellText=[list(row) for row in rows], colLabels=["check", "result"],
-                       loc="center", cellLoc="left")
+                       colWidths=[0.62, 0.38], cellLoc="left",
+                       bbox=Bbox.from_bounds(0.0, 0.0, 1.0, 1.0))  # the whole panel
     table.auto_set_font_size(False)
     table.set_fontsize(8)
     axes.set_title("Outcome")

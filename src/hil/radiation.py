@@ -261,6 +261,8 @@ def _device_batch(times: NDArray[np.float64], index: int, kind: UpsetKind) -> _B
 InjectFn = Callable[[str, UpsetKind, NDArray[np.int64]], object]
 """Issues one fault-injection command: region name, kind, bit positions (empty for SEFI and
 latch-up). Bound by the harness to service 131 commands or a board's own API."""
+EventInjectFn = Callable[[UpsetEvent], object]
+"""Like :data:`InjectFn` with the whole event (a stuck-at event's ``stuck_value`` too)."""
 
 
 @dataclass
@@ -283,9 +285,13 @@ class Injector:
 
     def __init__(self, schedule: UpsetSchedule, *,
                  regions: Mapping[str, MemoryRegion] | None = None,
-                 inject: InjectFn | None = None) -> None:
+                 inject: InjectFn | None = None,
+                 inject_event: EventInjectFn | None = None) -> None:
+        if inject is not None and inject_event is not None:
+            raise RadiationError("give inject or inject_event, not both")
         self.schedule = schedule
         self.inject = inject
+        self.inject_event = inject_event
         self.stats = InjectorStats()
         self._local: dict[int, MemoryRegion] = {}
         for name, region in (regions or {}).items():
@@ -329,11 +335,14 @@ class Injector:
         self.stats.bits_flipped += region.flip_bits(bases + np.arange(int(sizes.sum())))
 
     def _forward(self, event: UpsetEvent) -> None:
-        if self.inject is None:
+        if self.inject is None and self.inject_event is None:
             self.stats.unhandled += 1
             return
         try:
-            self.inject(event.region, event.kind, np.array(event.positions, dtype=np.int64))
+            if self.inject_event is not None:
+                self.inject_event(event)
+            elif self.inject is not None:
+                self.inject(event.region, event.kind, np.array(event.positions, dtype=np.int64))
         except Exception as exc:  # a failed command is counted; the campaign goes on
             self.stats.inject_errors += 1
             self.stats.last_error = f"{type(exc).__name__}: {exc}"
@@ -341,5 +350,6 @@ class Injector:
         self.stats.forwarded += 1
 
 
-__all__ = ["EnvironmentModel", "InjectFn", "Injector", "InjectorStats", "MemorySpec",
-           "ProfileError", "RadiationError", "UpsetEvent", "UpsetKind", "UpsetSchedule"]
+__all__ = ["EnvironmentModel", "EventInjectFn", "InjectFn", "Injector", "InjectorStats",
+           "MemorySpec", "ProfileError", "RadiationError", "UpsetEvent", "UpsetKind",
+           "UpsetSchedule"]

@@ -1,12 +1,12 @@
 """The mission demo (``hil demo``): one real run (flight-sw in a subprocess behind ptys, the
 link channel, the ground station), checked against facts derived independently of its
-summary; and the mission report decoders, fuzzed."""
+summary (the split modules have their own tests: test_mission_reports, test_fault_commands,
+test_mission_link, test_mission_progress, test_mission_settings)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import struct
 import subprocess
 import sys
 import zlib
@@ -15,23 +15,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from matplotlib.image import imread
 
-from ccsds.pus import PusTm
-from ccsds.timecode import CUC_4_2
 from ground_sw.archive_reader import ArchiveReader
-from ground_sw.records import PacketRecord
-from hil.mission_demo import (
-    LAYOUTS,
-    SCRUB_REPORT,
-    VERIFY_ALL_REPORT,
-    Layout,
-    MissionReports,
-    ReportDecodeError,
-    decode_fields,
-)
+from hil.demo_report import outcome_rows
 from hil.profiles import load_profile
 from hil.radiation import EnvironmentModel, MemorySpec
 
@@ -68,6 +55,20 @@ def test_every_check_passes_and_the_exit_status_says_so(
     assert "upload: " in result.stdout and "download: " in result.stdout  # progress lines
 
 
+def test_the_dictionary_hash_comes_from_the_board_housekeeping(
+        run: tuple[subprocess.CompletedProcess[str], dict[str, Any], Path]) -> None:
+    _, summary, where = run
+    # the export is the canonical JSON: its SHA-256 is the dictionary hash (docs/icd.md)
+    exported = hashlib.sha256((where / "work" / "dictionary.json").read_bytes()).hexdigest()
+    boot = summary["boot"]
+    assert boot["dictionary_hash"] == exported
+    with ArchiveReader(where / "work" / "archive.sqlite") as archive:
+        reported = {bytes(s.raw).hex() for s in archive.parameters("DICTIONARY_HASH")
+                    if isinstance(s.raw, bytes)}
+    assert reported == {exported}
+    assert boot["boot_count"] == 1 and boot["reset_cause"] == "POWER_ON"  # a fresh board
+
+
 def test_files_on_both_ends_match_by_sha256(
         run: tuple[subprocess.CompletedProcess[str], dict[str, Any], Path]) -> None:
     _, summary, where = run
@@ -91,6 +92,22 @@ def test_compute_results_match_a_local_computation(
     assert zlib.decompress(compressed) == sent
     assert summary["compute"]["compress"]["result_sha256"] == hashlib.sha256(
         compressed).hexdigest()
+    moved = summary["download_compressed"]
+    assert moved["ok"] and moved["octets"] == len(compressed) \
+        == summary["compute"]["compress"]["result_size"]
+
+
+@pytest.mark.parametrize("transfer", ["upload", "download_compressed", "download"])
+def test_each_transfer_has_its_goodput_and_progress(
+        run: tuple[subprocess.CompletedProcess[str], dict[str, Any], Path], transfer: str) -> None:
+    _, summary, _ = run
+    moved = summary[transfer]
+    # time_s is rounded to 10 ms, goodput_bps computed before rounding
+    assert abs(moved["goodput_bps"] - moved["octets"] * 8 / moved["time_s"]) \
+        <= 0.01 * moved["goodput_bps"] + 1
+    times = [t for t, _ in moved["progress"]]
+    octets = [n for _, n in moved["progress"]]
+    assert times == sorted(times) and octets[-1] == moved["octets"]
 
 
 def test_injected_upsets_match_the_schedule_and_the_board(
@@ -128,7 +145,13 @@ def test_link_figures_and_captures_agree(
         assert data == link[f"channel_{name}"]["octets_out"] > 0
         assert offsets == sorted(offsets) and offsets[0] == 0
     assert link["ground"]["rs_uncorrectable"] == 0
-    assert link["board"]["frames_accepted"] > 0
+    board = link["board"]
+    assert 0 < board["frames_accepted"] <= board["cltus_received"]
+    assert board["frames_accepted"] + board["frames_rejected"] <= board["cltus_received"]
+    assert board["tcs_accepted"] > 0 and board["tcs_rejected"] == 0
+    with ArchiveReader(where / "work" / "archive.sqlite") as archive:
+        for name in ("CLTUS_RECEIVED", "FRAMES_ACCEPTED", "FRAMES_REJECTED", "TCS_ACCEPTED"):
+            assert archive.parameters(name)[-1].raw == board[name.lower()]  # the last sample
 
 
 def test_png_report_is_written(
@@ -160,67 +183,20 @@ def test_a_board_that_cannot_start_fails_the_run_with_its_reason(tmp_path: Path)
     assert "verdict: FAIL" in result.stdout
 
 
-# -- decoders ----------------------------------------------------------------------------------
-
-def _encode(layout: Layout, values: dict[str, Any]) -> bytes:
-    """An independent encoder of the layouts, with struct."""
-    formats = {"u8": ">B", "u16": ">H", "u32": ">I", "u64": ">Q"}
-    out = b""
-    for name, kind in layout:
-        if kind == "string":
-            raw = values[name].encode()
-            out += struct.pack(">H", len(raw)) + raw
-        elif kind == "sha256":
-            out += values[name]
-        else:
-            out += struct.pack(formats[kind], values[name])
-    return out
+def test_outcome_table_of_a_run_that_failed_early() -> None:
+    summary: dict[str, Any] = {"checks": {"dictionary_hash": False}, "verdict": False,
+                               "link": {"profile": "lunar-transit"}}
+    assert outcome_rows(summary) == [("dictionary hash", "FAIL"), ("verdict", "FAIL")]
 
 
-def _values(layout: Layout) -> st.SearchStrategy[dict[str, Any]]:
-    kinds: dict[str, st.SearchStrategy[Any]] = {
-        "u8": st.integers(0, 255), "u16": st.integers(0, 0xFFFF),
-        "u32": st.integers(0, 0xFFFF_FFFF), "u64": st.integers(0, (1 << 64) - 1),
-        "sha256": st.binary(min_size=32, max_size=32), "string": st.text(max_size=40)}
-    return st.fixed_dictionaries({name: kinds[kind] for name, kind in layout})
-
-
-@given(st.sampled_from(sorted(LAYOUTS)), st.data())
-def test_reports_round_trip(kind: tuple[int, int], data: st.DataObject) -> None:
-    layout = LAYOUTS[kind]
-    values = data.draw(_values(layout))
-    assert decode_fields(layout, _encode(layout, values)) == values
-
-
-@given(st.sampled_from(sorted(LAYOUTS)), st.binary(max_size=200))
-def test_any_octets_decode_or_raise_a_typed_error(kind: tuple[int, int], raw: bytes) -> None:
-    try:
-        values = decode_fields(LAYOUTS[kind], raw)
-    except ReportDecodeError:
-        return
-    assert set(values) == {name for name, _ in LAYOUTS[kind]}
-
-
-def test_truncated_and_trailing_data_are_refused() -> None:
-    good = _encode(VERIFY_ALL_REPORT, dict.fromkeys((n for n, _ in VERIFY_ALL_REPORT), 1))
-    with pytest.raises(ReportDecodeError, match="needed"):
-        decode_fields(VERIFY_ALL_REPORT, good[:-1])
-    with pytest.raises(ReportDecodeError, match="trailing"):
-        decode_fields(VERIFY_ALL_REPORT, good + b"\0")
-
-
-def _packet(service: int, subtype: int, data: bytes) -> PacketRecord:
-    tm = PusTm(APID, 0, service, subtype, source_data=data)
-    return PacketRecord(10.0, 0, APID, tm.encode(), service, subtype)
-
-
-def test_listener_keeps_good_reports_and_counts_bad_ones() -> None:
-    reports = MissionReports(APID, CUC_4_2)
-    values = {name: index for index, (name, _) in enumerate(SCRUB_REPORT)}
-    reports.on_record(_packet(128, 17, _encode(SCRUB_REPORT, values)[:-3]))
-    reports.on_record(_packet(128, 17, _encode(SCRUB_REPORT, values)))
-    reports.on_record(_packet(17, 2, b""))  # not a mission report: ignored
-    assert reports.rejected == 1 and "TM(128, 17)" in reports.last_error
-    assert reports.wait((128, 17), 0.1) == values
-    with pytest.raises(TimeoutError):
-        reports.wait((128, 14), 0.05)
+def test_outcome_table_lists_uplink_counters_and_each_goodput() -> None:
+    summary: dict[str, Any] = {
+        "checks": {"upload": True}, "verdict": True,
+        "link": {"board": {"cltus_received": 450, "frames_accepted": 379,
+                           "frames_rejected": 71},
+                 "ground": {"frames_sent": 447, "retransmissions": 68}},
+        "upload": {"goodput_bps": 37_490}, "download": {"goodput_bps": None}}
+    rows = dict(outcome_rows(summary))
+    assert rows["board: CLTUs / frames accepted / rejected"] == "450 / 379 / 71"
+    assert rows["uplink: FOP-1 frames sent / retransmitted"] == "447 / 68"
+    assert rows["upload goodput"] == "37.5 kbit/s" and rows["download goodput"] == "-"

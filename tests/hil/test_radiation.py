@@ -14,6 +14,7 @@ from hil.radiation import (
     Injector,
     MemorySpec,
     RadiationError,
+    UpsetEvent,
     UpsetKind,
     UpsetSchedule,
 )
@@ -158,6 +159,19 @@ def test_injector_forwards_commands_and_counts_failures() -> None:
     assert [(e.region, e.kind, e.positions) for e in schedule][:3] == calls[:3]
     if stats.inject_errors:
         assert "TimeoutError" in stats.last_error
+
+
+def test_injector_hands_whole_events_with_stuck_values_to_inject_event() -> None:
+    schedule = _schedule(acceleration=1e8, duration=200.0)
+    received: list[UpsetEvent] = []
+    injector = Injector(schedule, inject_event=received.append)
+    injector.advance(math.inf)
+    assert received == list(schedule)  # every event, in order, stuck values included
+    assert injector.stats.forwarded == len(schedule) > 0
+    stuck = [e for e in received if e.kind is UpsetKind.STUCK]
+    assert stuck and all(e.stuck_value in (0, 1) for e in stuck)
+    with pytest.raises(RadiationError, match="not both"):
+        Injector(schedule, inject=lambda *_: None, inject_event=received.append)
 
 
 def test_injector_refuses_a_region_smaller_than_scheduled() -> None:
