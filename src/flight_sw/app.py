@@ -143,6 +143,7 @@ class FlightSoftware:
                                       clock=self.telemetry.clock.tai)
         self.store.keys = BoardDataKeys(lambda: self.security.keys if self.security else None)
         self.file_transfer = FileTransfer(self.config, self.store, self._send_bulk_packet,
+                                          boot_count=self.hal.boot_info().boot_count,
                                           raise_event=events.raise_event)
         self.storage = install_storage(
             self.dispatcher, self.emit, self.emit_bulk, events, self.store,

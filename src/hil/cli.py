@@ -100,6 +100,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                "lunar link (fast)", _link_demo_arguments, _link_demo),
     module_command("link", "hil.link_command", "run the link channel between two serial ports"),
     module_command("soak", "hil.soak", "radiation soak of the object store on a simulated clock"),
+    module_command("campaign", "hil.campaign.command",
+                   "a fault-injection campaign from a scenario file, with reports"),
     module_command("transfer-run", "hil.transfer_run",
                    "many files by CFDP class 2 up and down over an impaired simulated link"),
 )

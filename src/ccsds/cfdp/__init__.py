@@ -33,7 +33,7 @@ from ccsds.cfdp.directives import (
     NakPdu,
     PromptPdu,
 )
-from ccsds.cfdp.entity import Entity, EntityCounters
+from ccsds.cfdp.entity import Entity, EntityCounters, restart_sequence
 from ccsds.cfdp.file_data import FileDataPdu
 from ccsds.cfdp.filestore import Filestore, FilestoreError, MemoryFilestore
 from ccsds.cfdp.indications import Indication, IndicationKind, TransactionId
@@ -102,4 +102,5 @@ __all__ = [
     "encode_pdu",
     "modular_checksum",
     "pdu_length",
+    "restart_sequence",
 ]

@@ -33,6 +33,16 @@ from ccsds.errors import DecodeError, LocalProtocolError
 _LARGE_FILE_THRESHOLD = 1 << 32
 
 
+def restart_sequence(restart_count: int, sequence_number_length: int) -> int:
+    """A first transaction sequence number for the ``restart_count``-th run of an entity
+    that keeps no counter: the run number in the high octets, so each run has its own range
+    (65,536 transactions per run with 4-octet sequence numbers) and ids stay unique across
+    restarts (727.0-B-5, transaction identification)."""
+    bits = 8 * sequence_number_length
+    shift = max(0, bits - 16)
+    return (restart_count << shift) % (1 << bits)
+
+
 @dataclass
 class EntityCounters:
     """What the entity received, and what it rejected or ignored, by reason."""
@@ -47,7 +57,12 @@ class EntityCounters:
 class Entity:
     """A CFDP protocol entity sending and receiving files through ``filestore``."""
 
-    def __init__(self, config: EntityConfig, filestore: Filestore) -> None:
+    def __init__(self, config: EntityConfig, filestore: Filestore, *,
+                 first_sequence: int = 0) -> None:
+        """``first_sequence``: the sequence number of the first transaction this entity
+        starts. Transaction ids must stay unique across restarts (727.0-B-5, transaction
+        identification), so an entity that restarts without memory starts from a number its
+        earlier runs did not use (see :func:`restart_sequence`)."""
         self.config = config
         self.filestore = filestore
         self.counters = EntityCounters()
@@ -58,7 +73,7 @@ class Entity:
         self._outbox: list[bytes] = []
         self._held: bytes | None = None
         self._credit = 0
-        self._next_sequence = 0
+        self._next_sequence = first_sequence % (1 << (8 * config.sequence_number_length))
         self._turn = 0
 
     @property

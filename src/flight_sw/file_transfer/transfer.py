@@ -31,6 +31,7 @@ from ccsds.cfdp import (
     TransmissionMode,
     decode_pdu,
     encode_pdu,
+    restart_sequence,
 )
 from ccsds.config import LinkConfig
 from ccsds.errors import DecodeError, LocalProtocolError
@@ -97,12 +98,17 @@ class FileTransfer:
 
     def __init__(self, config: LinkConfig, store: Store, send_packet: SendPacket, *,
                  settings: TransferSettings | None = None,
-                 raise_event: RaiseEvent | None = None) -> None:
+                 raise_event: RaiseEvent | None = None, boot_count: int = 0) -> None:
+        """``boot_count`` gives each run of the software its own range of CFDP transaction
+        sequence numbers, so the ground never mistakes a new transaction for one of an
+        earlier run (727.0-B-5, transaction identification)."""
         self.settings = settings or TransferSettings()
         self.apid = config.packets.apid_cfdp
         self.ground_entity_id = config.cfdp.ground_entity_id
         self.filestore = ObjectFilestore(store, max_staged_octets=self.settings.max_staged_octets)
-        self.entity = Entity(_entity_config(config, self.settings), self.filestore)
+        self.entity = Entity(
+            _entity_config(config, self.settings), self.filestore,
+            first_sequence=restart_sequence(boot_count, config.cfdp.sequence_number_length))
         self.counters = TransferCounters()
         self._send_packet = send_packet
         self._raise_event = raise_event
