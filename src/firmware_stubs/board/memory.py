@@ -11,6 +11,7 @@ The EDAC layer (SECDED over 64-bit words) sits above this and sees what a real o
 
 from __future__ import annotations
 
+import mmap
 import operator
 from enum import StrEnum
 from pathlib import Path
@@ -145,11 +146,31 @@ class MemoryRegion:
             raise BoardStateError(f"region {self.name!r} is closed")
         return self._octets
 
-    def flush(self) -> None:
-        """Write a file-backed region's changes to its file (no-op in memory)."""
+    def flush(self, offset: int = 0, length: int | None = None) -> None:
+        """Write a file-backed region's changes in octets ``[offset, offset + length)`` (to
+        the end when ``length`` is None) to its file; a no-op in memory.
+
+        Only the pages holding the range are synchronised (msync of the page-aligned range
+        through the memmap's underlying mmap), so a small range costs a small write-back.
+        A range outside the region raises :class:`BoardArgumentError`.
+        """
         octets = self._live()
-        if isinstance(octets, np.memmap):
+        start = _index(offset, "offset")
+        count = self.size - start if length is None else _index(length, "length")
+        if start < 0 or count < 0 or start + count > self.size:
+            raise BoardArgumentError(
+                f"flush range {start} + {count} is outside region {self.name!r} of "
+                f"{self.size} octets")
+        if not isinstance(octets, np.memmap) or count == 0:
+            return
+        mapping = getattr(octets, "_mmap", None)
+        if mapping is None or (start == 0 and count == self.size):
             octets.flush()
+            return
+        # numpy maps from the offset rounded down to the allocation granularity
+        base = octets.offset % mmap.ALLOCATIONGRANULARITY
+        low = (base + start) // mmap.ALLOCATIONGRANULARITY * mmap.ALLOCATIONGRANULARITY
+        mapping.flush(low, base + start + count - low)
 
     def close(self) -> None:
         """Flush and release the array; later access raises :class:`BoardStateError`."""

@@ -258,9 +258,12 @@ class JobEngine:
     def _execute(self, job: Job) -> Generator[float, None, ObjectInfo]:
         """The job's whole computation: one run, or two compared (DMR), then the commit.
         The first run streams its result to a writer of the output object, committed only
-        when the job succeeds (aborted otherwise, also when the generator is closed)."""
+        when the job succeeds (aborted otherwise, also when the generator is closed). The
+        result is sealed under the input's key at rest, if any (docs/storage.md, "Data at
+        rest"): a result derived from a sealed object is never stored in clear."""
         runs = 2 if job.spec.dmr else 1
-        writer = self.store.writer(job.spec.output)
+        key_id = self.store.info(job.spec.input).key_id
+        writer = self.store.writer(job.spec.output, key_id=key_id)
         digests: list[bytes] = []
         try:
             for run in range(runs):

@@ -11,6 +11,7 @@ from flight_sw.services.verification import ErrorCode
 from flight_sw.storage.api import (
     DataLostError,
     InvalidNameError,
+    KeyUnavailableError,
     ObjectNotFoundError,
     ObjectWriter,
     StorageError,
@@ -37,6 +38,7 @@ _STORAGE_CODES: tuple[tuple[type[StorageError], ErrorCode], ...] = (
     (DataLostError, ErrorCode.DATA_LOST),
     (StoreFullError, ErrorCode.STORE_FULL),
     (InvalidNameError, ErrorCode.INVALID_OBJECT_NAME),
+    (KeyUnavailableError, ErrorCode.KEY_UNAVAILABLE),
 )
 
 

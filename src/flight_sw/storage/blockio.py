@@ -33,6 +33,11 @@ class BlockRead:
     image: bytearray
     bad: set[int] = field(default_factory=set)
     """Positions whose block failed its CRC-32C."""
+    damaged: set[int] = field(default_factory=set)
+    """Positions whose block holds words EDAC found uncorrectable (CRC-32C aside: a double
+    error in check bits leaves the data, and so the CRC, intact)."""
+    words: tuple[int, ...] = ()
+    """Logical indices of those uncorrectable words."""
 
     def block(self, position: int, size: int) -> bytes:
         at = (position - self.first) * size
@@ -64,17 +69,23 @@ class BlockIO:
         (all when None) is verified."""
         size = self.size
         image = bytearray((stop - first) * size)
+        damaged: set[int] = set()
+        words: list[int] = []
         for position, block, count in runs(blocks[first:stop]):
-            result = self.medium.read(self.layout.block_offset(block), count * size)
+            offset = self.layout.block_offset(block)
+            result = self.medium.read(offset, count * size)
             tally.corrected_words += result.corrected
             tally.uncorrectable_words += len(result.uncorrectable_words)
             image[position * size:(position + count) * size] = result.data
+            words.extend(result.uncorrectable_words)
+            damaged.update(first + position + (word * 8 - offset) // size
+                           for word in result.uncorrectable_words)
         view = memoryview(image)
         positions = range(first, stop) if check is None else check
         bad = {position for position in positions
                if crc32c(view[(position - first) * size:(position - first + 1) * size])
                != int(crcs[position])}
-        return BlockRead(first, image, bad)
+        return BlockRead(first, image, bad, damaged, tuple(words))
 
     def rewrite(self, block: int, octets: bytes, crc: int) -> bool:
         """Write one block durably and read it back; whether it now holds ``octets`` (False:

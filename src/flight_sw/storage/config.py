@@ -40,6 +40,10 @@ class StoreConfig:
     """Corrected words in a pass at or below which the period doubles back toward the base."""
     scrub_chunk_octets: int = 1 << 20
     """Octets scrubbed per EDAC call of the patrol (one slice of a scheduler step)."""
+    retire_corrected_passes: int = 3
+    """A word corrected on this many consecutive patrol passes (the cell does not keep the
+    value EDAC writes back: a stuck bit) retires its data block, the data moved elsewhere;
+    in a metadata area it stops counting as a corrected error (docs/storage.md)."""
 
     def __post_init__(self) -> None:
         group = WORD_OCTETS * self.interleave
@@ -58,6 +62,9 @@ class StoreConfig:
             raise StoreConfigError("need 0 < scrub_min_period_s <= scrub_period_s")
         if self.scrub_relax_corrected >= self.scrub_tighten_corrected:
             raise StoreConfigError("scrub_relax_corrected must be below scrub_tighten_corrected")
+        if self.retire_corrected_passes < 2:
+            raise StoreConfigError("retire_corrected_passes must be >= 2 (one pass corrects "
+                                   "any transient upset)")
         if self.scrub_chunk_octets < group or self.scrub_chunk_octets % group:
             raise StoreConfigError(f"scrub_chunk_octets must be a multiple of {group}")
 

@@ -80,6 +80,8 @@ class ScrubResult:
 
     corrected: int
     uncorrectable_words: tuple[int, ...]
+    corrected_words: tuple[int, ...] = ()
+    """Logical indices of the words whose single error was corrected, ascending."""
 
 
 class EdacMemory:
@@ -185,7 +187,7 @@ class EdacMemory:
     def scrub(self, offset: int, length: int) -> ScrubResult:
         """Check a group-aligned range in place, correcting single errors in memory."""
         first, count = self._words(offset, length)
-        corrected = 0
+        fixed: list[int] = []
         bad: list[int] = []
         for start, n in self._chunks(first, count):
             words, checks = self._views(start, n)
@@ -193,15 +195,15 @@ class EdacMemory:
                                               max_report=0)
             if result.corrected or result.uncorrectable:
                 repaired, uncorrectable = self._repair(start, n)
-                corrected += repaired
+                fixed.extend(repaired)
                 bad.extend(uncorrectable)
         with self._lock:
             self.counters.scrubbed_octets += count * WORD_OCTETS
-        return ScrubResult(corrected, tuple(bad))
+        return ScrubResult(len(fixed), tuple(bad), tuple(sorted(fixed)))
 
-    def _repair(self, first: int, count: int) -> tuple[int, list[int]]:
+    def _repair(self, first: int, count: int) -> tuple[list[int], list[int]]:
         """Correct the single errors of a range in memory (rewriting only the groups that hold
-        one) and count them; return the number corrected and the logical indices of the
+        one) and count them; return the logical indices of the corrected words and of the
         uncorrectable words."""
         depth = self.interleave
         with self._lock:
@@ -215,16 +217,15 @@ class EdacMemory:
                 self.region.write(self.check_offset + first + low, checks[low:high])
             self.counters.corrected_words += result.corrected
             self.counters.uncorrectable_words += result.uncorrectable
-        return result.corrected, (result.uncorrectable_indices + first).tolist()
+        return ((result.corrected_indices + first).tolist(),
+                (result.uncorrectable_indices + first).tolist())
 
     # -- maintenance ----------------------------------------------------------------------
 
     def flush(self, offset: int = 0, length: int | None = None) -> None:
-        """Persist a range of a file-backed region (its data and check octets).
-
-        :class:`MemoryRegion` offers only a whole-region flush (msync of the mapping, which
-        writes only dirty pages), so the range is validated and the whole region flushed.
-        """
+        """Persist a range of the data area of a file-backed region: its data octets and
+        their check octets, each by a ranged :meth:`MemoryRegion.flush` (msync of the pages
+        holding them); the whole region when called without arguments."""
         try:
             start = operator.index(offset)
             count = self.data_octets - start if length is None else operator.index(length)
@@ -233,7 +234,14 @@ class EdacMemory:
         if start < 0 or count < 0 or start + count > self.data_octets:
             raise EdacArgumentError(
                 f"range {start} + {count} is outside the data area of {self.data_octets} octets")
-        self.region.flush()
+        if start == 0 and length is None:
+            self.region.flush()
+            return
+        if count == 0:
+            return
+        self.region.flush(start, count)
+        low, high = start // WORD_OCTETS, -(-(start + count) // WORD_OCTETS)
+        self.region.flush(self.check_offset + low, high - low)
 
     def format(self) -> None:
         """All-zero data with valid check octets (the check octets of zero words are zero).

@@ -20,13 +20,17 @@ class ReadResult(Protocol):
 
 
 class ScrubOutcome(Protocol):
-    """Outcome of an EDAC scrub of a span."""
+    """Outcome of an EDAC scrub of a span: counts and indices of the words corrected and of
+    those it could not fix."""
 
     @property
     def corrected(self) -> int: ...
 
     @property
     def uncorrectable_words(self) -> tuple[int, ...]: ...
+
+    @property
+    def corrected_words(self) -> tuple[int, ...]: ...
 
 
 class Medium(Protocol):

@@ -128,6 +128,11 @@ class ObjectStore:
         opened (at_rest.DataKeys)."""
         self._digests: dict[bytes, bytes] = {}
         """Plaintext SHA-256 of sealed objects by nonce, unmasked once (no key material)."""
+        self._counted: set[int] | None = None
+        """Uncorrectable words already counted by the operation under way (each once)."""
+        self._streaks: dict[int, tuple[int, int]] = {}
+        """Word -> (pass it was last corrected in, consecutive passes corrected)."""
+        self._streak_pass = 0
         self._closed = False
 
     # -- opening -------------------------------------------------------------------------------
@@ -429,17 +434,17 @@ class ObjectStore:
     def get(self, name: str) -> bytes:
         """The whole object, checked against its SHA-256 (repaired when it can be); a sealed
         one opened (:class:`KeyUnavailableError` without its key)."""
-        with self.lock:
+        with self.lock, self._counting():
             self._live()
             entry = self.catalogue.entry(name)
             if entry.state is ObjectState.LOST:
                 raise DataLostError(f"object {name!r} is lost")
             cipher = self._opening(entry)
-            stored, counters = self._stored_size(entry), self.catalogue.counters
-            count, before = self.shape.data_count(stored), counters.uncorrectable_words
-            data = self._read_data(entry, 0, count, Tally(), check_parity=False,
+            stored, first_read = self._stored_size(entry), Tally()
+            count = self.shape.data_count(stored)
+            data = self._read_data(entry, 0, count, first_read, check_parity=False,
                                    check_blocks=False)[:stored]
-            if counters.uncorrectable_words == before:
+            if not first_read.uncorrectable_words:
                 with contextlib.suppress(SealBrokenError):  # rechecked block by block below
                     plain = self._open(entry, cipher, data, 0, count, lost=False)
                     if self._digest_matches(entry, cipher, plain):
@@ -471,7 +476,7 @@ class ObjectStore:
 
     def read(self, name: str, offset: int, length: int) -> bytes:
         """Part of an object, checked by block CRC-32C (repaired when it can be)."""
-        with self.lock:
+        with self.lock, self._counting():
             self._live()
             entry = self.catalogue.entry(name)
             offset, length = as_count(offset, "offset"), as_count(length, "length")
@@ -490,7 +495,7 @@ class ObjectStore:
 
     def verify(self, name: str) -> VerifyResult:
         """Read an object back fully (parity too) and check it, repairing what can be."""
-        with self.lock:
+        with self.lock, self._counting():
             self._live()
             entry = self.catalogue.entry(name)
             tally = Tally()
@@ -529,7 +534,8 @@ class ObjectStore:
                    check_parity: bool, check_blocks: bool = True) -> bytes:
         """Data blocks ``first..stop-1`` of ``entry`` joined, every block CRC-checked (unless
         not ``check_blocks``: the caller checks the SHA-256) and repaired from its stripe when
-        it fails; :class:`DataLostError` when it cannot be."""
+        it fails or holds words EDAC could not correct; :class:`DataLostError` when it cannot
+        be."""
         if stop <= first:
             return b""
         shape, size = self.shape, self.shape.block_size
@@ -540,7 +546,8 @@ class ObjectStore:
         wanted = [shape.position_of_data(index) for index in range(first, stop)]
         check = None if check_parity else wanted if check_blocks else []
         span = self._read_blocks(entry, start_pos, stop_pos, check, tally)
-        for index in sorted({position // width for position in span.bad}):
+        suspects = span.bad | span.damaged if check_blocks else span.bad
+        for index in sorted({position // width for position in suspects}):
             stripe = shape.stripe(index, stored)
             entry = self._repair_stripe(self.catalogue.entry(entry.name), stripe, tally)
             self._patch(span, entry, stripe, size)
@@ -564,22 +571,38 @@ class ObjectStore:
         outcome added to ``tally`` and to the store's counters."""
         read = Tally()
         span = self.io.read(entry.blocks, entry.crcs, first, stop, check=check, tally=read)
-        counters = self.catalogue.counters
-        counters.corrected_words += read.corrected_words
-        counters.uncorrectable_words += read.uncorrectable_words
+        self.catalogue.counters.corrected_words += read.corrected_words
+        self._count_uncorrectable(span.words)
         tally.corrected_words += read.corrected_words
         tally.uncorrectable_words += read.uncorrectable_words
         return span
 
     def _repair_stripe(self, entry: Entry, stripe: Stripe, tally: Tally) -> Entry:
-        """Rebuild the failing blocks of ``stripe`` from the others and rewrite them
-        (relocating blocks whose cells do not keep data); returns the entry as it now is.
-        Raises :class:`DataLostError` (object marked LOST) beyond the code's reach."""
+        """Rebuild the failing blocks of ``stripe`` from the others and rewrite them, and
+        rewrite blocks that pass their CRC-32C but hold words EDAC found uncorrectable (a
+        double error in check bits: the rewrite re-encodes them), relocating blocks whose
+        cells do not keep data; returns the entry as it now is. Raises
+        :class:`DataLostError` (object marked LOST) beyond the code's reach."""
         size = self.shape.block_size
         stop = stripe.first + stripe.data_count + stripe.parity_count
         span = self._read_blocks(entry, stripe.first, stop, None, tally)
-        if not span.bad:
+        if not span.bad and not span.damaged:
             return entry
+        octets = {position: span.block(position, size) for position in span.damaged}
+        if span.bad:
+            octets.update(self._rebuild(entry, stripe, span))
+        for position in sorted(octets):
+            entry = self._rewrite(entry, position, octets[position])
+            tally.repaired_blocks += 1
+        if entry.state is ObjectState.INTACT:
+            entry = replace(entry, state=ObjectState.REPAIRED)
+            self._commit(JournalRecord(RecordKind.UPSERT, entry=entry))
+        return entry
+
+    def _rebuild(self, entry: Entry, stripe: Stripe, span: BlockRead) -> dict[int, bytes]:
+        """The failed blocks of ``stripe`` rebuilt by the erasure code from the others, each
+        checked against its CRC-32C; else the object is marked LOST."""
+        size = self.shape.block_size
         blocks: list[bytes | None] = [None if position in span.bad else span.block(position, size)
                                       for position in stripe.positions]
         try:
@@ -590,38 +613,38 @@ class ObjectStore:
         if any(crc32c(full[position - stripe.first]) != int(entry.crcs[position])
                for position in span.bad):
             self._mark_lost(entry, sorted(span.bad))
-        for position in sorted(span.bad):
-            entry = self._rewrite(entry, position, full[position - stripe.first])
-            tally.repaired_blocks += 1
-        if entry.state is ObjectState.INTACT:
-            entry = replace(entry, state=ObjectState.REPAIRED)
-            self._commit(JournalRecord(RecordKind.UPSERT, entry=entry))
-        return entry
+        return {position: full[position - stripe.first] for position in span.bad}
 
     def _rewrite(self, entry: Entry, position: int, octets: bytes) -> Entry:
         """Write a rebuilt block back; relocate it and retire the old block when its cells do
         not keep the data. Returns the entry as it now is."""
-        block, crc = int(entry.blocks[position]), int(entry.crcs[position])
-        counters = self.catalogue.counters
-        counters.repaired_blocks += 1
-        relocated = 0
-        if not self.io.rewrite(block, octets, crc):
-            try:
-                new = self.catalogue.allocate(1)
-            except StoreFullError:
-                new = None  # stays in place; the next scrub repairs it again
-            if new is not None:
-                if not self.io.rewrite(int(new[0]), octets, crc):
-                    self.catalogue.release(new)
-                else:
-                    blocks = entry.blocks.copy()
-                    blocks[position] = new[0]
-                    entry = replace(entry, blocks=blocks)
-                    self._commit(JournalRecord(RecordKind.UPSERT, entry=entry))
-                    self._commit(JournalRecord(RecordKind.RETIRE, blocks=(block,)))
-                    relocated = 1
-        self.on_event("BLOCK_REPAIRED", block=block, name=entry.name, relocated=relocated)
+        block = int(entry.blocks[position])
+        self.catalogue.counters.repaired_blocks += 1
+        relocated = False
+        if not self.io.rewrite(block, octets, int(entry.crcs[position])):
+            entry, relocated = self._relocate(entry, position, octets)
+        self.on_event("BLOCK_REPAIRED", block=block, name=entry.name, relocated=int(relocated))
         return entry
+
+    def _relocate(self, entry: Entry, position: int, octets: bytes) -> tuple[Entry, bool]:
+        """Move block ``position`` of ``entry`` (holding ``octets``) to a newly allocated
+        block and retire the old one (docs/storage.md, "Bad-block retirement"); returns the
+        entry as it now is and whether it moved (not when the store is full or the new block
+        does not keep the data either: it stays, and is dealt with again later)."""
+        block, crc = int(entry.blocks[position]), int(entry.crcs[position])
+        try:
+            new = self.catalogue.allocate(1)
+        except StoreFullError:
+            return entry, False
+        if not self.io.rewrite(int(new[0]), octets, crc):
+            self.catalogue.release(new)
+            return entry, False
+        blocks = entry.blocks.copy()
+        blocks[position] = new[0]
+        entry = replace(entry, blocks=blocks)
+        self._commit(JournalRecord(RecordKind.UPSERT, entry=entry))
+        self._commit(JournalRecord(RecordKind.RETIRE, blocks=(block,)))
+        return entry, True
 
     def _mark_lost(self, entry: Entry, positions: Sequence[int]) -> NoReturn:
         """Mark ``entry`` LOST durably, count and report its lost blocks, raise."""
@@ -640,17 +663,101 @@ class ObjectStore:
         """EDAC-scrub ``length`` octets of the medium at ``offset`` and deal with what EDAC
         could not correct: object blocks rebuilt from their stripe, free blocks rewritten
         (retired if they do not keep data), metadata rewritten from memory. Returns the
-        corrected and uncorrectable word counts."""
-        with self.lock:
+        corrected and uncorrectable word counts (each word once; words in retired blocks,
+        LOST objects and known weak metadata cells are not counted).
+
+        A word corrected again on ``retire_corrected_passes`` consecutive passes (the cell
+        does not keep what EDAC wrote back) retires its data block, the data moved to
+        another block, so stuck bits do not keep the patrol tightened."""
+        with self.lock, self._counting():
             self._live()
             result = self.medium.scrub(offset, length)
-            counters = self.catalogue.counters
-            counters.corrected_words += result.corrected
+            corrected = [word for word in result.corrected_words if not self._retired(word)]
+            weak_blocks, known = self._track_corrected(corrected)
+            counted = len(corrected) - known
+            self.catalogue.counters.corrected_words += counted
             words = tuple(word for word in result.uncorrectable_words if self._news(word))
-            counters.uncorrectable_words += len(words)
+            self._count_uncorrectable(words)
             if words:
                 self._handle_uncorrectable(words)
-            return result.corrected, len(words)
+            for block in sorted(weak_blocks):
+                self._retire_weak(block)
+            return counted, len(words)
+
+    @contextlib.contextmanager
+    def _counting(self) -> Iterator[None]:
+        """Within one operation, an uncorrectable word seen by several reads (a scrub, then
+        the repair's read) is counted once."""
+        if self._counted is not None:
+            yield
+            return
+        self._counted = set()
+        try:
+            yield
+        finally:
+            self._counted = None
+
+    def _count_uncorrectable(self, words: Sequence[int]) -> None:
+        counted = self._counted if self._counted is not None else set()
+        fresh = set(words) - counted
+        counted.update(fresh)
+        self.catalogue.counters.uncorrectable_words += len(fresh)
+
+    def _retired(self, word: int) -> bool:
+        block = self.layout.block_at(word * 8)
+        return block is not None and self.catalogue.owner[block] == BAD
+
+    def _track_corrected(self, words: Sequence[int]) -> tuple[set[int], int]:
+        """Follow words corrected pass after pass. Returns the data blocks holding a word
+        corrected on ``retire_corrected_passes`` consecutive passes, and the number of
+        ``words`` that are such persistent words in a metadata area (not counted)."""
+        passes = self.catalogue.counters.scrub_passes
+        if passes != self._streak_pass:  # a new pass: forget words the last one did not see
+            self._streaks = {word: seen for word, seen in self._streaks.items()
+                             if seen[0] >= passes - 1}
+            self._streak_pass = passes
+        blocks: set[int] = set()
+        known = 0
+        for word in words:
+            last, streak = self._streaks.get(word, (passes, 0))
+            if last != passes or not streak:
+                streak = streak + 1 if last == passes - 1 else 1
+            self._streaks[word] = (passes, streak)
+            if streak >= self.config.retire_corrected_passes:
+                block = self.layout.block_at(word * 8)
+                if block is None:
+                    known += 1
+                else:
+                    blocks.add(block)
+        return blocks, known
+
+    def _retire_weak(self, block: int) -> None:
+        """Retire a data block with a persistent correctable error: a free one at once, an
+        object's after moving its (CRC-checked) data; a block that fails its check is
+        repaired through its stripe first and moved on a later pass."""
+        owner = int(self.catalogue.owner[block])
+        if owner == FREE:
+            self._commit(JournalRecord(RecordKind.RETIRE, blocks=(block,)))
+        entry = self.catalogue.owner_of(block)
+        if entry is not None and entry.state is not ObjectState.LOST:
+            position = int(np.flatnonzero(entry.blocks == block)[0])
+            span = self.io.read(entry.blocks, entry.crcs, position, position + 1, check=None,
+                                tally=Tally())  # its corrected words were counted by the scrub
+            self._count_uncorrectable(span.words)
+            if span.bad or span.damaged:
+                with contextlib.suppress(DataLostError):  # reported by BLOCK_LOST
+                    self._repair_stripe(entry, self.shape.stripe_of(
+                        position, self._stored_size(entry)), Tally())
+                return
+            entry, moved = self._relocate(entry, position,
+                                          span.block(position, self.shape.block_size))
+            if moved:
+                self.catalogue.counters.repaired_blocks += 1
+                self.on_event("BLOCK_REPAIRED", block=block, name=entry.name, relocated=1)
+        if self.catalogue.owner[block] == BAD:
+            first = self.layout.block_offset(block) // 8
+            for word in range(first, first + self.shape.block_size // 8):
+                self._streaks.pop(word, None)
 
     def _news(self, word: int) -> bool:
         """Whether an uncorrectable word is news: not in a retired block or a LOST object,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import struct
 from collections import Counter
 from pathlib import Path
@@ -241,3 +242,63 @@ def test_four_gib_region_is_sparse(tmp_path: Path) -> None:
     assert stat.st_blocks * 512 < 16 << 20  # about 100 touched pages, not 4 GiB
     with MemoryRegion.file_backed("storage", RegionKind.STORAGE, path, size) as region:
         assert region.read(0, 4) == b"head"
+
+
+class _RecordingMap:
+    """Stands in for a memmap's mmap: records the ranges given to ``flush`` and passes them
+    on to the real mapping (it models nothing else)."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.ranges: list[tuple[int, int]] = []
+
+    def flush(self, offset: int, size: int) -> None:
+        self.ranges.append((offset, size))
+        self.real.flush(offset, size)
+
+
+def test_a_ranged_flush_syncs_only_the_pages_of_the_range(tmp_path: Path) -> None:
+    page = mmap.ALLOCATIONGRANULARITY
+    path = tmp_path / "mass.img"
+    region = MemoryRegion.file_backed("mass", RegionKind.STORAGE, path, 16 * page)
+    mapping = region._octets._mmap  # type: ignore[union-attr]
+    recorder = _RecordingMap(mapping)
+    region._octets._mmap = recorder  # type: ignore[union-attr]
+    region.write(3 * page + 100, b"flushed range")
+    region.flush(3 * page + 100, 13)
+    region.flush(5 * page - 4, 8)  # straddles a page boundary: both pages
+    assert recorder.ranges == [(3 * page, 100 + 13), (4 * page, page + 4)]
+    with path.open("rb") as handle:  # an independent descriptor on the file
+        handle.seek(3 * page + 100)
+        assert handle.read(13) == b"flushed range"
+    region._octets._mmap = mapping  # type: ignore[union-attr]
+    region.close()
+    with MemoryRegion.file_backed("mass", RegionKind.STORAGE, path, 16 * page) as again:
+        assert again.read(3 * page + 100, 13) == b"flushed range"
+
+
+def test_whole_and_empty_flushes(tmp_path: Path) -> None:
+    path = tmp_path / "mass.img"
+    with MemoryRegion.file_backed("mass", RegionKind.STORAGE, path, 8192) as region:
+        region.write(8000, b"end")
+        region.flush()
+        region.flush(8192, 0)
+        region.flush(4096)  # to the end
+        assert path.read_bytes()[8000:8003] == b"end"
+    memory = _region()
+    memory.flush(0, SIZE)  # in memory: checked, nothing to write
+    memory.flush()
+
+
+@pytest.mark.parametrize(("offset", "length"), [
+    (-1, 1), (0, SIZE + 1), (SIZE, 1), (1, -1), (SIZE + 1, None), (1.5, 1), (0, "8"), (None, 1),
+])
+def test_flush_range_errors_are_typed(tmp_path: Path, offset: Any, length: Any) -> None:
+    memory = _region()
+    backed = MemoryRegion.file_backed("nand", RegionKind.NAND, tmp_path / "n.img", SIZE)
+    for region in (memory, backed):
+        with pytest.raises(BoardArgumentError):
+            region.flush(offset, length)
+    backed.close()
+    with pytest.raises(BoardStateError):
+        backed.flush(0, 8)

@@ -3,7 +3,8 @@
 :class:`MemoryStore` keeps objects in a dict behind the :class:`flight_sw.storage.api.Store`
 protocol. It does not model: EDAC, block CRCs or the erasure code (an object is intact or,
 when a test calls :meth:`MemoryStore.lose`, lost as a whole), the journal, durability across
-restarts, block allocation (capacity is a plain octet count) or repairs.
+restarts, block allocation (capacity is a plain octet count), repairs or sealing at rest
+(a ``key_id`` is only recorded in the object's info; nothing is encrypted or checked).
 
 :class:`CorruptingStore` wraps any store and flips one bit in what one chosen read returns:
 silent corruption after the store's checks (a bit flip in RAM), which only DMR can catch.
@@ -33,8 +34,8 @@ from flight_sw.storage.api import (
 
 
 class _Writer:
-    def __init__(self, store: MemoryStore, name: str) -> None:
-        self.store, self.name, self.data = store, name, bytearray()
+    def __init__(self, store: MemoryStore, name: str, key_id: int | None) -> None:
+        self.store, self.name, self.data, self.key_id = store, name, bytearray(), key_id
 
     def write(self, offset: int, data: Buffer) -> None:
         end = offset + len(data)
@@ -42,7 +43,7 @@ class _Writer:
         self.data[offset:end] = data
 
     def commit(self) -> ObjectInfo:
-        return self.store.put(self.name, bytes(self.data))
+        return self.store.put(self.name, bytes(self.data), key_id=self.key_id)
 
     def abort(self) -> None:
         self.data.clear()
@@ -58,7 +59,7 @@ class MemoryStore:
     puts: int = 0
     reads: int = 0
 
-    def put(self, name: str, data: Buffer) -> ObjectInfo:
+    def put(self, name: str, data: Buffer, *, key_id: int | None = None) -> ObjectInfo:
         octets = bytes(data)
         used = sum(len(v) for k, v in self.objects.items() if k != name)
         if used + len(octets) > self.capacity:
@@ -66,12 +67,13 @@ class MemoryStore:
         self.puts += 1
         self.objects[name] = octets
         info = ObjectInfo(name, len(octets), hashlib.sha256(octets).digest(), 0.0,
-                          ObjectState.INTACT, 1)
+                          ObjectState.INTACT, 1, key_id=key_id)
         self.infos[name] = info
         return info
 
-    def writer(self, name: str, size_hint: int = 0) -> ObjectWriter:
-        return _Writer(self, name)
+    def writer(self, name: str, size_hint: int = 0, *,
+               key_id: int | None = None) -> ObjectWriter:
+        return _Writer(self, name, key_id)
 
     def _intact(self, name: str) -> bytes:
         info = self.info(name)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from ccsds.sdls.keys import KeyState, KeyStore
+from firmware_stubs.board.memory import MemoryRegion
 from flight_sw.clock import SimulatedClock
 from flight_sw.compute.engine import JobEngine, JobNotFoundError, QueueFullError
 from flight_sw.compute.jobs import Job, JobSpec, JobState
@@ -22,6 +24,9 @@ from flight_sw.compute.params import (
 )
 from flight_sw.hal.emulated import EmulatedHal
 from flight_sw.services.verification import ErrorCode
+from flight_sw.storage.at_rest import BoardDataKeys
+from flight_sw.storage.config import StoreConfig
+from flight_sw.storage.store import ObjectStore
 from tests.flight_sw.compute.fakes import CorruptingStore, MemoryStore, SteppingTimer
 
 CHUNK = 4096
@@ -280,3 +285,57 @@ def test_running_jobs_load_the_board_which_heats_and_draws_more(bench: Bench) ->
     bench.clock.advance(0.05)
     bench.engine.step(bench.clock.now, BUDGET_S)
     assert bench.hal.board.load == 0.0
+
+
+# -- data at rest: a result is sealed under its input's key ------------------------------------
+
+SEAL_KEY = 7
+
+
+def _sealed_store_bench(tmp_path: Path) -> tuple[Bench, ObjectStore, KeyStore]:
+    """A real ObjectStore with a board key store, the input ``data`` sealed under SEAL_KEY."""
+    keys = KeyStore()
+    keys.install(SEAL_KEY, bytes(range(32)), state=KeyState.ACTIVE)
+    region = MemoryRegion.in_memory("mass", "dram", 4 << 20)
+    store = ObjectStore.open(region, StoreConfig(max_objects=64), clock=lambda: 0.0)
+    store.keys = BoardDataKeys(keys)
+    store.put("data", DATA, key_id=SEAL_KEY)
+    return Bench(tmp_path, store=store), store, keys
+
+
+def _in_clear(store: ObjectStore, octets: bytes) -> bool:
+    """Whether any 32-octet piece of ``octets`` can be read off the medium without a key."""
+    medium = bytes(store.medium.read(0, store.medium.data_octets).data)
+    return any(octets[at:at + 32] in medium for at in range(0, len(octets) - 32, 997))
+
+
+@pytest.mark.parametrize("dmr", [False, True])
+def test_the_result_of_a_sealed_input_is_sealed_under_the_same_key(tmp_path: Path,
+                                                                   dmr: bool) -> None:
+    bench, store, _ = _sealed_store_bench(tmp_path)
+    job = bench.submit(CompressParams(Algorithm.ZLIB, 0), dmr=dmr)  # level 0: DATA verbatim
+    bench.run()
+    assert job.state is JobState.COMPLETED
+    assert store.info("out").key_id == SEAL_KEY
+    result = store.get("out")
+    assert zlib.decompress(result) == DATA
+    assert not _in_clear(store, DATA) and not _in_clear(store, result)
+
+
+def test_a_plaintext_input_gives_a_plaintext_result(tmp_path: Path) -> None:
+    bench, store, _ = _sealed_store_bench(tmp_path)
+    store.put("plain", DATA)
+    job = bench.submit(CompressParams(Algorithm.ZLIB, 0), source="plain")
+    bench.run()
+    assert job.state is JobState.COMPLETED and store.info("out").key_id is None
+    assert _in_clear(store, DATA)
+
+
+def test_an_input_key_that_may_no_longer_seal_fails_the_job_and_stores_nothing(
+        tmp_path: Path) -> None:
+    bench, store, keys = _sealed_store_bench(tmp_path)
+    keys.deactivate(SEAL_KEY)  # old objects stay readable, nothing new is sealed under it
+    job = bench.submit(CompressParams(Algorithm.ZLIB, 0))
+    bench.run()
+    assert (job.state, job.error) == (JobState.FAILED, ErrorCode.KEY_UNAVAILABLE)
+    assert not store.exists("out")

@@ -63,3 +63,12 @@ def block_word(store: ObjectStore, name: str, position: int, word: int = 0) -> i
     object."""
     block = int(store.catalogue.entry(name).blocks[position])
     return store.layout.block_offset(block) + 8 * word
+
+
+def check_bits(store: ObjectStore, offset: int, bits: tuple[int, ...]) -> list[int]:
+    """Raw positions of check bits (0..7) of the logical word at data-space octet ``offset``:
+    bit ``r * D + k`` of its group's check octets (flight_sw.storage.edac_memory layout)."""
+    depth = store.layout.geometry.interleave
+    word = offset // 8
+    group_checks = (store.medium.data_octets + (word // depth) * depth) * 8
+    return [group_checks + bit * depth + word % depth for bit in bits]

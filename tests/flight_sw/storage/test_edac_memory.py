@@ -339,3 +339,26 @@ def test_a_write_racing_a_scrub_repair_is_not_lost() -> None:
     writer.join(timeout=10)
     assert not writer.is_alive()
     assert memory.read(0, 32).data == new
+
+
+def test_a_ranged_flush_covers_the_data_and_its_check_octets(tmp_path: Path) -> None:
+    region = MemoryRegion.file_backed("mass", "nand", tmp_path / "mass.img", 9 * 4096)
+    memory = EdacMemory(region, interleave=4)
+    calls: list[tuple[int, int | None]] = []
+    real = region.flush
+
+    def recording(offset: int = 0, length: int | None = None) -> None:
+        calls.append((offset, length))
+        real(offset, length)
+
+    region.flush = recording  # type: ignore[method-assign]
+    memory.write(1024, bytes(range(64)))
+    memory.flush(1024, 64)
+    memory.flush(64, 0)
+    memory.flush()
+    # data octets 1024..1087 and their check octets, one per 8-octet word
+    assert calls == [(1024, 64), (memory.check_offset + 128, 8), (0, None)]
+    region.flush = real  # type: ignore[method-assign]
+    region.close()
+    with MemoryRegion.file_backed("mass", "nand", tmp_path / "mass.img", 9 * 4096) as again:
+        assert EdacMemory(again).read(1024, 64).data == bytes(range(64))
