@@ -12,7 +12,8 @@ at the first codeblock that cannot be corrected -- the tail, or a damaged block 
 again. Choices the standard leaves to the implementation, made here:
 
 * Start sequence: an exact match by default; ``start_errors=1`` also accepts one bit in error
-  (the two strategies of CCSDS 230.1-G). Octet alignment is assumed (an octet stream).
+  (the two strategies of CCSDS 230.1-G; the link's ``tc.start_sequence_errors``), never two.
+  Octet alignment is assumed (an octet stream).
 * Where to search again. A CLTU cut off by the next one makes the decoder take the next start
   sequence for data. Read out of step with the codeblocks, it ends at an uncorrectable block;
   read in step (the start sequence filling the last two octets of a codeblock), it needs a

@@ -33,7 +33,7 @@ def _build(cls: type[Any], table: dict[str, Any], section: str) -> Any:
             value = tuple(raw)
             if not all(type(item) is int for item in value):
                 raise ConfigError(f"[{section}] {name} must be a list of integers")
-        if not isinstance(value, expected):
+        if not isinstance(value, expected) or (expected is int and type(value) is bool):
             raise ConfigError(f"[{section}] {name} must be {expected.__name__}, got {raw!r}")
         values[name] = value
     return cls(**values)
@@ -55,6 +55,9 @@ class TcLinkConfig:
     fop_timer_initial_s: float = 4.0
     fop_transmission_limit: int = 5
     fop_timeout_type: int = 0
+    start_sequence_errors: int = 0
+    """Bit errors tolerated in the CLTU start sequence: 0 (exact) or 1 (CCSDS 231.0-B-4
+    section 5 decoding; the two search strategies of CCSDS 230.1-G)."""
 
     def __post_init__(self) -> None:
         _check_range("tc.spacecraft_id", self.spacecraft_id, 0, 0x3FF)
@@ -65,6 +68,7 @@ class TcLinkConfig:
         _check_range("tc.fop_window", self.fop_window, 1, 255)
         _check_range("tc.fop_transmission_limit", self.fop_transmission_limit, 1, 255)
         _check_range("tc.fop_timeout_type", self.fop_timeout_type, 0, 1)
+        _check_range("tc.start_sequence_errors", self.start_sequence_errors, 0, 1)
         if self.farm_window % 2:
             raise ConfigError("tc.farm_window must be even (CCSDS 232.1-B-2 6.1.8.2)")
         if self.fop_window > self.farm_window // 2:

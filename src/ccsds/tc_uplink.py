@@ -76,13 +76,15 @@ class TcUplinkReceiver:
     A CLTU whose content is no valid frame (truncated, bad version or frame type, length
     beyond the link's maximum or not matching the number of codeblocks, FECF mismatch,
     another spacecraft id) is rejected, counted, and described by :attr:`last_error`.
-    CLTU-level counters are on :attr:`extractor`.
+    CLTU-level counters are on :attr:`extractor`. ``start_errors`` overrides the link's
+    ``start_sequence_errors`` (bit errors tolerated in the CLTU start sequence).
     """
 
-    def __init__(self, config: TcLinkConfig, *, start_errors: int = 0) -> None:
+    def __init__(self, config: TcLinkConfig, *, start_errors: int | None = None) -> None:
         self.config = config
         self.extractor = CltuExtractor(
-            max_frame_length=config.max_frame_length, start_errors=start_errors
+            max_frame_length=config.max_frame_length,
+            start_errors=config.start_sequence_errors if start_errors is None else start_errors,
         )
         self.counters = UplinkCounters()
         self.last_error: DecodeError | None = None

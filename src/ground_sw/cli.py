@@ -46,6 +46,7 @@ from ground_sw.records import (
     Record,
 )
 from ground_sw.station import GroundStation
+from ground_sw.transfers import Transfer
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -77,6 +78,14 @@ def _link_options(parser: argparse.ArgumentParser, *, wait: bool = True) -> None
     if wait:
         parser.add_argument("--link-timeout", type=float, default=20.0, metavar="S",
                             help="wait this long for the link (FOP-1 from a CLCW), 20 s")
+
+
+def _subcommand(commands: Commands, name: str, handler: Handler, summary: str,
+                description: str | None = None) -> argparse.ArgumentParser:
+    """Declare subcommand ``name`` run by ``handler``."""
+    parser = commands.add_parser(name, help=summary, description=description)
+    parser.set_defaults(handler=handler)
+    return parser
 
 
 def _follow_options(parser: argparse.ArgumentParser) -> None:
@@ -161,10 +170,10 @@ class _Sink:
 # -- cmd ------------------------------------------------------------------------------------
 
 def _add_cmd(commands: Commands) -> None:
-    parser = commands.add_parser(
-        "cmd", help="send a telecommand and wait for its verification",
-        description="Send NAME with ARG=VALUE arguments (checked against the dictionary "
-                    "before anything is sent) and print its PUS service 1 verification.")
+    parser = _subcommand(
+        commands, "cmd", _cmd, "send a telecommand and wait for its verification",
+        "Send NAME with ARG=VALUE arguments (checked against the dictionary before anything "
+        "is sent) and print its PUS service 1 verification.")
     parser.add_argument("name", metavar="NAME", help="command name (see ground-sw dictionary)")
     parser.add_argument("arguments", nargs="*", metavar="ARG=VALUE")
     parser.add_argument("--confirm", action="store_true",
@@ -174,7 +183,6 @@ def _add_cmd(commands: Commands) -> None:
     parser.add_argument("--timeout", type=float, default=10.0, metavar="S",
                         help="wait this long for the completion report (10 s)")
     _link_options(parser)
-    parser.set_defaults(handler=_cmd)
 
 
 def _cmd(args: argparse.Namespace) -> int:
@@ -200,17 +208,16 @@ def _cmd(args: argparse.Namespace) -> int:
 # -- tlm and events -------------------------------------------------------------------------
 
 def _add_tlm(commands: Commands) -> None:
-    parser = commands.add_parser(
-        "tlm", help="print telemetry parameters",
-        description="Print the latest value of each PARAM (waiting for it), or every "
-                    "parameter received within --duration; --follow prints samples as they "
-                    "arrive. Values are engineering values with units and limit states.")
+    parser = _subcommand(
+        commands, "tlm", _tlm, "print telemetry parameters",
+        "Print the latest value of each PARAM (waiting for it), or every parameter received "
+        "within --duration; --follow prints samples as they arrive. Values are engineering "
+        "values with units and limit states.")
     parser.add_argument("parameters", nargs="*", metavar="PARAM")
     parser.add_argument("--timeout", type=float, default=10.0, metavar="S",
                         help="wait this long for each PARAM (10 s)")
     _follow_options(parser)
     _link_options(parser, wait=False)
-    parser.set_defaults(handler=_tlm)
 
 
 def _tlm(args: argparse.Namespace) -> int:
@@ -247,16 +254,14 @@ def _parameter(dictionary: Dictionary, name: str) -> str:
 
 
 def _add_events(commands: Commands) -> None:
-    parser = commands.add_parser(
-        "events", help="print on-board events (service 5)",
-        description="Print the events received within --duration (5 s; --count N: or "
-                    "once N arrived), or with --follow as they arrive. --name keeps only the "
-                    "events named.")
+    parser = _subcommand(
+        commands, "events", _events, "print on-board events (service 5)",
+        "Print the events received within --duration (5 s; --count N: or once N arrived), "
+        "or with --follow as they arrive. --name keeps only the events named.")
     parser.add_argument("--name", action="append", metavar="EVENT",
                         help="only this event (repeatable)")
     _follow_options(parser)
     _link_options(parser, wait=False)
-    parser.set_defaults(handler=_events)
 
 
 def _events(args: argparse.Namespace) -> int:
@@ -287,20 +292,19 @@ def _events(args: argparse.Namespace) -> int:
 # -- files ----------------------------------------------------------------------------------
 
 def _add_files(commands: Commands) -> None:
-    upload = commands.add_parser("upload", help="send a file to the payload by CFDP")
+    upload = _subcommand(commands, "upload", _upload, "send a file to the payload by CFDP")
     upload.add_argument("local", type=Path, metavar="LOCAL")
     upload.add_argument("object_name", metavar="OBJECT", help="name in the payload store")
-    download = commands.add_parser(
-        "download", help="fetch a stored object by CFDP (STORE_DOWNLINK)")
+    download = _subcommand(commands, "download", _download,
+                           "fetch a stored object by CFDP (STORE_DOWNLINK)")
     download.add_argument("object_name", metavar="OBJECT")
     download.add_argument("local", type=Path, metavar="LOCAL")
-    for parser, handler in ((upload, _upload), (download, _download)):
+    for parser in (upload, download):
         parser.add_argument("--class", dest="class_", type=int, choices=(1, 2), default=2,
                             help="CFDP class: 1 unacknowledged, 2 acknowledged (default)")
         parser.add_argument("--timeout", type=float, default=300.0, metavar="S")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
         _link_options(parser)
-        parser.set_defaults(handler=handler)
 
 
 @contextmanager
@@ -330,28 +334,27 @@ def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int | None],
         yield update
 
 
+def _transfer(args: argparse.Namespace, verb: str, source: str | Path, destination: str | Path,
+              run: Callable[..., Transfer]) -> int:
+    """Run one CFDP transfer (``run`` is the station's upload or download) and report it."""
+    with _station(args) as station:
+        _wait_link(station, args.link_timeout)
+        name = source.name if isinstance(source, Path) else source
+        with _progress(f"{verb} {name}", not args.no_progress) as progress:
+            transfer = run(station, source, destination, class_=args.class_,
+                           timeout=args.timeout, progress=progress)
+    _out(f"{verb}ed {source} to {destination}: {transfer.octets} octets, class {args.class_}")
+    return 0
+
+
 def _upload(args: argparse.Namespace) -> int:
     if not args.local.is_file():
         raise _Usage(f"no file {args.local}")
-    with _station(args) as station:
-        _wait_link(station, args.link_timeout)
-        with _progress(f"upload {args.local.name}", not args.no_progress) as progress:
-            transfer = station.upload(args.local, args.object_name, class_=args.class_,
-                                      timeout=args.timeout, progress=progress)
-    _out(f"uploaded {args.local} to {args.object_name}: {transfer.octets} octets, "
-         f"class {args.class_}")
-    return 0
+    return _transfer(args, "upload", args.local, args.object_name, GroundStation.upload)
 
 
 def _download(args: argparse.Namespace) -> int:
-    with _station(args) as station:
-        _wait_link(station, args.link_timeout)
-        with _progress(f"download {args.object_name}", not args.no_progress) as progress:
-            transfer = station.download(args.object_name, args.local, class_=args.class_,
-                                        timeout=args.timeout, progress=progress)
-    _out(f"downloaded {args.object_name} to {args.local}: {transfer.octets} octets, "
-         f"class {args.class_}")
-    return 0
+    return _transfer(args, "download", args.object_name, args.local, GroundStation.download)
 
 
 # -- archive, replay, dictionary ------------------------------------------------------------
@@ -364,10 +367,10 @@ def _add_archive(commands: Commands) -> None:
 
 
 def _add_replay(commands: Commands) -> None:
-    parser = commands.add_parser(
-        "replay", help="play an archive back (as text or into the console)",
-        description="Print the records of an archive at their recorded pace divided by "
-                    "--speed (--fast: at once), or play them into the console.")
+    parser = _subcommand(
+        commands, "replay", _replay, "play an archive back (as text or into the console)",
+        "Print the records of an archive at their recorded pace divided by --speed (--fast: "
+        "at once), or play them into the console.")
     parser.add_argument("--archive", type=Path, required=True, metavar="FILE")
     parser.add_argument("--speed", type=float, default=1.0, help="pace factor (1.0)")
     parser.add_argument("--fast", action="store_true", help="as fast as possible")
@@ -376,7 +379,6 @@ def _add_replay(commands: Commands) -> None:
     parser.add_argument("--all", action="store_true", help="also frames and packets")
     parser.add_argument("--console", action="store_true", help="play into the console")
     _dictionary_option(parser)
-    parser.set_defaults(handler=_replay)
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -403,14 +405,14 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _add_dictionary(commands: Commands) -> None:
-    parser = commands.add_parser(
-        "dictionary", help="show the mission dictionary (commands, parameters, events)",
-        description="Print the dictionary's name, version and SHA-256 and its commands, "
-                    "parameters and events; NAME prints the help of one of them.")
+    parser = _subcommand(
+        commands, "dictionary", _show_dictionary,
+        "show the mission dictionary (commands, parameters, events)",
+        "Print the dictionary's name, version and SHA-256 and its commands, parameters and "
+        "events; NAME prints the help of one of them.")
     parser.add_argument("name", nargs="?", metavar="NAME")
     parser.add_argument("--export", type=Path, metavar="FILE", help="write the JSON to FILE")
     _dictionary_option(parser)
-    parser.set_defaults(handler=_show_dictionary)
 
 
 def _show_dictionary(args: argparse.Namespace) -> int:
@@ -436,40 +438,33 @@ def _show_dictionary(args: argparse.Namespace) -> int:
             _out(f"  {event.name} ({event.severity.name}) "
                  + " ".join(p.name for p in event.parameters))
         return 0
-    try:
-        _out(parser.help(database.command(args.name)))
-        return 0
-    except DictionaryError:
-        pass
-    try:
-        _out(parameter_help(database.parameter(args.name)))
-        return 0
-    except DictionaryError:
-        pass
-    try:
-        event = database.event(args.name)
-    except DictionaryError:
-        names = [*(c.name for c in database.commands), *(p.name for p in database.parameters),
-                 *(e.name for e in database.events)]
-        close = difflib.get_close_matches(args.name, names, n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise _Usage(f"no command, parameter or event {args.name!r}{hint}") from None
-    _out(f"{event.name} ({event.severity.name}, (5,{event.subtype}))")
-    for item in event.parameters:
-        _out(f"  {field_help(item)}")
-    return 0
+    def event_help(name: str) -> str:
+        event = database.event(name)
+        return "\n".join([f"{event.name} ({event.severity.name}, (5,{event.subtype}))",
+                          *(f"  {field_help(item)}" for item in event.parameters)])
+
+    for describe in (lambda name: parser.help(database.command(name)),
+                     lambda name: parameter_help(database.parameter(name)), event_help):
+        try:
+            _out(describe(args.name))
+            return 0
+        except DictionaryError:
+            pass
+    names = [*(c.name for c in database.commands), *(p.name for p in database.parameters),
+             *(e.name for e in database.events)]
+    close = difflib.get_close_matches(args.name, names, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise _Usage(f"no command, parameter or event {args.name!r}{hint}")
 
 
 # -- console and bridge ---------------------------------------------------------------------
 
 def _add_console(commands: Commands) -> None:
-    parser = commands.add_parser(
-        "console", help="the full-screen operator console",
-        description="Live telemetry with limit colours, events, commands with completion "
-                    "and confirmation of critical ones, link status and file transfers. "
-                    "Keys: see docs/console.md (F1 or 'help' in the command line).")
-    _link_options(parser, wait=False)
-    parser.set_defaults(handler=_console)
+    _link_options(_subcommand(
+        commands, "console", _console, "the full-screen operator console",
+        "Live telemetry with limit colours, events, commands with completion and "
+        "confirmation of critical ones, link status and file transfers. Keys: see "
+        "docs/console.md (F1 or 'help' in the command line)."), wait=False)
 
 
 def _console(args: argparse.Namespace) -> int:
@@ -502,18 +497,17 @@ def _console_replay(args: argparse.Namespace, speed: float | None) -> int:
 
 
 def _add_bridge(commands: Commands) -> None:
-    parser = commands.add_parser(
-        "bridge", help="UDP interop bridge for YAMCS / OpenC3 COSMOS",
-        description="Forward every TM transfer frame received as one UDP datagram to "
-                    "--tm-to, and send the TCs received by UDP on --tc-listen through this "
-                    "station's FOP-1 (see docs/console.md). Runs until Ctrl-C.")
+    parser = _subcommand(
+        commands, "bridge", _bridge, "UDP interop bridge for YAMCS / OpenC3 COSMOS",
+        "Forward every TM transfer frame received as one UDP datagram to --tm-to, and send "
+        "the TCs received by UDP on --tc-listen through this station's FOP-1 (see "
+        "docs/console.md). Runs until Ctrl-C.")
     parser.add_argument("--tm-to", required=True, metavar="HOST:PORT")
     parser.add_argument("--tc-listen", metavar="HOST:PORT", help="accept TCs here")
     parser.add_argument("--tc-format", choices=("frame", "packet"), default="frame",
                         help="a TC datagram is a TC transfer frame (default) or a packet")
     parser.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
     _link_options(parser, wait=False)
-    parser.set_defaults(handler=_bridge)
 
 
 def _address(text: str) -> tuple[str, int]:

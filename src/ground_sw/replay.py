@@ -9,7 +9,13 @@ A raw capture (:mod:`ground_sw.archive_capture`) goes through the ground's downl
 chain -- :class:`ccsds.ground_link.GroundDownlink`: frame synchronisation, derandomising and
 Reed-Solomon decoding (CCSDS 131.0-B-5), virtual channel demultiplexing and packet
 extraction (132.0-B-3) -- then through a ``decode`` callable that turns each packet record
-into parameter and event records (the ground station's decommutator).
+into parameter and event records (the ground station's decommutator). A capture of an
+SDLS-protected downlink (``sdls.tm_protection``, docs/security.md) needs the ground's TM
+receiving end, a :class:`ccsds.ground_link.DownlinkVerification`: each frame of a protected
+channel is verified (CCSDS 355.0-B-2 4.2) before demultiplexing, and one that fails is
+counted in ``unverified`` and yields no packet. Its SA table's anti-replay state moves on as
+frames verify: replay with a copy of the TM SAs as they stood before the capture began, not
+the live table.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from pathlib import Path
 from ccsds.config import LinkConfig
 from ccsds.errors import CcsdsError
 from ccsds.frame_sync import FrameReceived
-from ccsds.ground_link import GroundDownlink
+from ccsds.ground_link import DownlinkVerification, GroundDownlink, TmFrameUnverified
 from ccsds.pus import PusTm
 from ccsds.timecode import CUC_4_2, EPOCH_1958, TAI_MINUS_UTC, CucFormat
 from ccsds.tm_demux import PacketReceived
@@ -122,9 +128,11 @@ def packet_record(received: float, virtual_channel: int, packet: bytes,
 
 @dataclass
 class DecodeCounters:
-    """Records made from a raw capture, and the packets ``decode`` refused."""
+    """Records made from a raw capture, the frames SDLS rejected and the packets ``decode``
+    refused."""
 
     frames: int = 0
+    unverified: int = 0
     packets: int = 0
     decoded: int = 0
     decode_errors: int = 0
@@ -134,17 +142,17 @@ class DecodeCounters:
 class CaptureDecoder:
     """Octets of the downlink in, ground records out (frames, packets, decoded records)."""
 
-    def __init__(self, decode: Decode, config: LinkConfig | None = None) -> None:
+    def __init__(self, decode: Decode, config: LinkConfig | None = None, *,
+                 verification: DownlinkVerification | None = None) -> None:
         config = LinkConfig.baseline() if config is None else config
         self.decode = decode
-        self.downlink = GroundDownlink(config)
+        self.downlink = GroundDownlink(config, verification=verification)
         self.time_format = CucFormat(config.time.cuc_coarse_octets, config.time.cuc_fine_octets)
         self.counters = DecodeCounters()
 
     def feed(self, received: float, data: bytes) -> list[Record]:
         """Records of the frames and packets that ``data`` (received then) completes."""
         records: list[Record] = []
-        demux = self.downlink.demux
         for event in self.downlink.sync.feed(data):
             if not isinstance(event, FrameReceived):
                 continue
@@ -152,9 +160,12 @@ class CaptureDecoder:
             vc = (int.from_bytes(frame[0:2], "big") >> 1) & 0x7  # 132.0-B-3 4.1.2.2.1
             records.append(FrameRecord(received, vc, frame, event.corrected_symbols))
             self.counters.frames += 1
-            for item in demux.feed(frame):
+            for item in self.downlink.frame_events(frame):
                 if isinstance(item, PacketReceived):
                     records += self._packet(received, item)
+                elif isinstance(item, TmFrameUnverified):
+                    self.counters.unverified += 1
+        self.downlink.batch_done()
         return records
 
     def _packet(self, received: float, item: PacketReceived) -> list[Record]:
@@ -187,11 +198,13 @@ def capture_records(directory: str | Path, decoder: CaptureDecoder,
 
 
 def play_capture(directory: str | Path, listeners: Sequence[Listener], decode: Decode, *,
-                 config: LinkConfig | None = None, speed: float | None = 1.0,
+                 config: LinkConfig | None = None,
+                 verification: DownlinkVerification | None = None, speed: float | None = 1.0,
                  clock: Clock = time.monotonic, wait: Wait | None = None) -> CaptureReplay:
-    """Replay a raw link capture through the downlink chain and ``decode``."""
+    """Replay a raw link capture through the downlink chain and ``decode``; frames of a
+    protected channel are verified with ``verification`` first (rejected without one)."""
     counters = CaptureCounters()
-    decoder = CaptureDecoder(decode, config)
+    decoder = CaptureDecoder(decode, config, verification=verification)
     replay = Replay(listeners, speed=speed, clock=clock, wait=wait)
     delivered = replay.play(capture_records(directory, decoder, counters))
     return CaptureReplay(counters, decoder, delivered)

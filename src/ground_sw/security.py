@@ -433,11 +433,5 @@ def connect_secure(url: str, dictionary: DictionarySource, config: LinkConfig,
     station = GroundStation(url, dictionary, config, **options)
     station.link.set_protection(security.protection)
     station.link.set_verification(security.verification)
-    try:
-        station.open()
-        if link_timeout is not None:
-            station.wait_link(link_timeout)
-    except BaseException:
-        station.close()
-        raise
+    station.start(link_timeout)
     return station

@@ -125,13 +125,7 @@ class GroundStation:
         FOP-1 is initialised from the board's CLCW (LinkError otherwise).
         """
         station = cls(url, dictionary, config, **options)
-        try:
-            station.open()
-            if link_timeout is not None:
-                station.wait_link(link_timeout)
-        except BaseException:
-            station.close()
-            raise
+        station.start(link_timeout)
         return station
 
     @classmethod
@@ -152,6 +146,17 @@ class GroundStation:
     def open(self) -> None:
         """Open the port and start the link threads (LinkError if the port cannot open)."""
         self.link.open()
+
+    def start(self, link_timeout: float | None = None) -> None:
+        """:meth:`open`, then with ``link_timeout`` :meth:`wait_link`; closed again if
+        either fails, so a station that did not start holds no port or thread."""
+        try:
+            self.open()
+            if link_timeout is not None:
+                self.wait_link(link_timeout)
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
         """Stop the link and release the port (and the temporary file directory)."""

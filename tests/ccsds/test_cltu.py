@@ -312,3 +312,44 @@ def test_random_garbage_with_cltus_inside() -> None:
     extractor = CltuExtractor(start_errors=1)
     found = feed_all(extractor, chunked(stream, [rng.randrange(1, 700) for _ in range(200)]))
     assert is_subsequence([padded(f) for f in frames_], [c.data for c in found if c.clean])
+
+
+# --- start sequence bit errors (tc.start_sequence_errors, 231.0-B-4 section 5) --------------
+
+START_BITS = range(8 * len(START_SEQUENCE))
+CLEAN_FRAME = b"start sequence frame"
+
+
+def test_clean_frame_has_no_near_start_in_its_body() -> None:
+    # the precondition of the tests below: no false start can stand in for the real one
+    assert not has_start(cltu_encode(CLEAN_FRAME)[len(START_SEQUENCE) :], errors=2)
+
+
+@pytest.mark.parametrize("bit", START_BITS)
+def test_every_one_bit_start_error_is_accepted_only_when_allowed(bit: int) -> None:
+    damaged = flip(cltu_encode(CLEAN_FRAME), bit)
+    assert CltuExtractor(start_errors=0).feed(damaged) == []
+    assert CltuExtractor(start_errors=1).feed(damaged) == [
+        Cltu(padded(CLEAN_FRAME), 0, CltuEnd.TAIL)]
+
+
+@pytest.mark.parametrize("start_errors", [0, 1])
+def test_two_start_errors_are_never_accepted(start_errors: int) -> None:
+    cltu = cltu_encode(CLEAN_FRAME)
+    for first in START_BITS:
+        for second in range(first + 1, len(START_BITS)):
+            extractor = CltuExtractor(start_errors=start_errors)
+            assert feed_all(extractor, [flip(cltu, first, second)]) == []
+            assert extractor.counters.cltus == 0
+
+
+@given(frames, st.sets(st.sampled_from(START_BITS), max_size=3), st.sampled_from([0, 1]),
+       st.lists(st.integers(1, 40), min_size=1, max_size=8))
+def test_start_errors_decide_recovery(frame: bytes, bits: set[int], start_errors: int,
+                                      sizes: list[int]) -> None:
+    # Recovered exactly when the start sequence has at most ``start_errors`` bits in error,
+    # whatever the split of the stream into pieces (the search spans piece boundaries).
+    stream = flip(cltu_encode(frame), *bits)
+    found = feed_all(CltuExtractor(start_errors=start_errors), chunked(stream, sizes))
+    recovered = any(cltu.data == padded(frame) and cltu.clean for cltu in found)
+    assert recovered == (len(bits) <= start_errors)

@@ -10,7 +10,6 @@ every format, the CRC and the SPI, holds a key of its own but not the mission's.
 from __future__ import annotations
 
 import dataclasses
-import os
 import random
 from collections.abc import Callable, Sequence
 
@@ -37,6 +36,7 @@ from ccsds.sdls.frame_security import SecurityCounters
 from ccsds.tm_demux import OcfReceived, PacketReceived
 from ccsds.tm_frame import OCF_LENGTH, TmFrame, data_field_length
 from ccsds.tm_mux import TmMultiplexer
+from tests.ccsds.sdls.attacker import FrameAttacker, soak_trials
 from tests.ccsds.sdls.helpers import key_store, make_sa
 
 DEFAULT_ATTACKS = 1_000
@@ -223,16 +223,13 @@ def _fix(raw: bytes | bytearray) -> bytes:
     return bytes(raw[:-2]) + crc16_ccitt(raw[:-2]).to_bytes(2, "big")
 
 
-class TmAttacker:
+class TmAttacker(FrameAttacker):
     """Builds one hostile TM frame from the frames it has seen (all moves keep the OCF as
     sent: the OCF is outside the MAC by design, docs/security.md 3)."""
 
     def __init__(self, rng: random.Random, link: TmLink) -> None:
-        self.rng = rng
+        super().__init__(rng, AESGCM(rng.randbytes(32)))
         self.link = link
-        self.seen: list[bytes] = []
-        self.withheld: list[tuple[bytes, int]] = []
-        self.own_key = AESGCM(rng.randbytes(32))
         self.moves: list[Callable[[], bytes]] = [
             self.replay, self.reordered, self.flip_bits, self.overwrite, self.truncate,
             self.extend, self.splice, self.own_key_frame, self.far_ahead, self.wrong_spi,
@@ -242,23 +239,8 @@ class TmAttacker:
     def _protected_end(self) -> int:
         return self.link.config.tm.frame_length - 2 - OCF_LENGTH
 
-    def _victim(self) -> bytes:
-        return self.rng.choice(self.seen)
-
-    def replay(self) -> bytes:
-        return self._victim()
-
-    def reordered(self) -> bytes:
-        if self.withheld and self.withheld[0][1] < len(self.seen):
-            return self.withheld.pop(0)[0]
-        return self._victim()
-
     def flip_bits(self) -> bytes:
-        raw = bytearray(self._victim())
-        for _ in range(self.rng.randint(1, 3)):
-            bit = self.rng.randrange(8 * self._protected_end)
-            raw[bit // 8] ^= 0x80 >> (bit % 8)
-        return _fix(raw)
+        return _fix(self.flipped(unprotected_tail=OCF_LENGTH + 2))
 
     def overwrite(self) -> bytes:
         raw = bytearray(self._victim())
@@ -320,21 +302,16 @@ def _campaign(attacks: int, seed: int, service: ServiceType) -> None:
 
     def send_genuine() -> None:
         packet, raw = link.frame(vc=rng.choice((0, 1)), size=rng.randint(20, 900))
-        if rng.random() < 0.1 and not attacker.withheld:
-            attacker.withheld.append((raw, len(attacker.seen)))  # successors go first
+        if attacker.withholds(raw):
             return
         delivered.extend(packets(link.ground.frame_events(raw)))
         sent.append(packet)
         attacker.seen.append(raw)
 
     demux = link.ground.demux.counters
-    for attack in range(attacks):
-        if attack % 3 == 0:
-            send_genuine()
-        while not attacker.seen:
-            send_genuine()
+    for hostile in attacker.hostile_frames(attacks, send_genuine):
         frames, rejected = demux.frames, link.counters.rejected + demux.frames_rejected
-        events = link.ground.frame_events(rng.choice(attacker.moves)())
+        events = link.ground.frame_events(hostile)
         assert not [e for e in events if isinstance(e, PacketReceived | OcfReceived)]
         assert demux.frames == frames
         assert link.counters.rejected + demux.frames_rejected == rejected + 1
@@ -354,8 +331,7 @@ def test_forged_replayed_and_truncated_frames_are_all_rejected(service: ServiceT
 @pytest.mark.parametrize("service", ServiceType)
 def test_forged_replayed_and_truncated_frames_are_all_rejected_soak(
         service: ServiceType) -> None:
-    _campaign(int(os.environ.get("SDLS_TM_ATTACK_TRIALS", "10000")), seed=13201,
-              service=service)
+    _campaign(soak_trials("SDLS_TM_ATTACK_TRIALS"), seed=13201, service=service)
 
 
 @settings(max_examples=150)

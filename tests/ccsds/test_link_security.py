@@ -9,7 +9,6 @@ reaching the board as CLTUs through the whole uplink chain.
 from __future__ import annotations
 
 import dataclasses
-import os
 import random
 
 import pytest
@@ -27,6 +26,7 @@ from ccsds.randomizer import tc_randomize
 from ccsds.sdls.association import SaState, ServiceType
 from ccsds.sdls.errors import ReplayError, SaStateError
 from ccsds.tc_uplink import raw_frame_to_cltu
+from tests.ccsds.sdls.attacker import soak_trials
 from tests.ccsds.sdls.helpers import Ends, make_sa, tc
 from tests.ccsds.sdls.test_attacks import Attacker
 
@@ -203,8 +203,7 @@ def _campaign(attacks: int, seed: int, service: ServiceType) -> None:
     def send_genuine() -> None:
         packet = link.command(len(sent))
         raw = ends.protect_tc(tc(len(sent), packet))
-        if rng.random() < 0.1 and not attacker.withheld:
-            attacker.withheld.append((raw, len(attacker.seen)))  # successors go first
+        if attacker.withholds(raw):
             return
         delivered.extend(board.feed(raw_frame_to_cltu(raw, CONFIG.tc)))
         sent.append(packet)
@@ -213,13 +212,8 @@ def _campaign(attacks: int, seed: int, service: ServiceType) -> None:
     def rejections() -> int:
         return board.counters.security_rejected + board.receiver.counters.rejected
 
-    for attack in range(attacks):
-        if attack % 3 == 0:
-            send_genuine()
-        while not attacker.seen:
-            send_genuine()
+    for raw in attacker.hostile_frames(attacks, send_genuine):
         vr, accepted, rejected = board.farm.vr, board.counters.frames_accepted, rejections()
-        raw = rng.choice(attacker.moves)()
         if not raw:  # a truncation to nothing: no CLTU to send
             continue
         assert board.feed(raw_frame_to_cltu(raw, CONFIG.tc)) == []
@@ -245,8 +239,7 @@ def test_attacks_through_the_uplink_are_all_rejected(service: ServiceType) -> No
 @pytest.mark.soak
 @pytest.mark.parametrize("service", ServiceType)
 def test_attacks_through_the_uplink_are_all_rejected_soak(service: ServiceType) -> None:
-    _campaign(int(os.environ.get("SDLS_LINK_ATTACK_TRIALS", "10000")), seed=2321,
-              service=service)
+    _campaign(soak_trials("SDLS_LINK_ATTACK_TRIALS"), seed=2321, service=service)
 
 
 @given(st.lists(st.tuples(st.integers(0, 255), st.binary(max_size=120)), max_size=8))

@@ -6,6 +6,7 @@ import signal
 import struct
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,14 +16,21 @@ from flight_sw.services.verification import ErrorCode
 from hil.pty_board import PtyBoard
 
 
+@contextmanager
+def _running(state_dir: Path, *options: str) -> Iterator[PtyBoard]:
+    """A connected board on ``state_dir``, killed on the way out."""
+    board = PtyBoard(state_dir, *options)
+    try:
+        board.connect()
+        yield board
+    finally:
+        board.stop(signal.SIGKILL)
+
+
 @pytest.fixture
 def board(tmp_path: Path) -> Iterator[PtyBoard]:
-    running = PtyBoard(tmp_path)
-    try:
-        running.connect()
+    with _running(tmp_path) as running:
         yield running
-    finally:
-        running.stop(signal.SIGKILL)
 
 
 def test_ping_over_the_pty(board: PtyBoard) -> None:
@@ -110,9 +118,7 @@ def test_settings_and_boot_count_persist_across_a_restart(tmp_path: Path) -> Non
         first.wait_for(_is(1, 7))
     finally:
         assert first.stop(signal.SIGTERM) == 0
-    second = PtyBoard(tmp_path)
-    try:
-        second.connect()
+    with _running(tmp_path) as second:
         event, values = decode_event(MISSION, second.wait_for(_is(5, 1)).source_data)
         assert event.name == "BOOT" and values["boot_count"] == 2
         threshold = MISSION.parameter("OVERTEMP_THRESHOLD")
@@ -120,8 +126,6 @@ def test_settings_and_boot_count_persist_across_a_restart(tmp_path: Path) -> Non
         report = second.wait_for(_is(20, 2))
         assert decode_parameter_values(MISSION, report.source_data) == {
             "OVERTEMP_THRESHOLD": 34_000}
-    finally:
-        second.stop(signal.SIGKILL)
 
 
 def _boot_events(board: PtyBoard) -> list[tuple[str, dict[str, object]]]:
@@ -151,63 +155,48 @@ def test_fault_injection_is_refused_without_the_flag(board: PtyBoard) -> None:
 def test_random_flip_is_reported_with_its_positions(tmp_path: Path) -> None:
     from flight_sw.faults.report import FaultReport  # noqa: PLC0415
 
-    board = PtyBoard(tmp_path, "--allow-fault-injection")
-    try:
-        board.connect()
+    with _running(tmp_path, "--allow-fault-injection") as board:
         _send_command(board, "FAULT_FLIP_RANDOM", region="dram", count=5, seed=42)
         report = FaultReport.decode(board.wait_for(_is(131, 128)).source_data)
         board.wait_for(_is(1, 7))
         assert (report.kind, report.total, report.first, len(report.positions)) == (2, 5, 0, 5)
         assert all(0 <= p < 16 * 2**20 * 8 for p in report.positions)  # dram: 16 MiB
-    finally:
-        board.stop(signal.SIGKILL)
+
+
+def _boot_events_after_fault(state_dir: Path, exit_status: int,
+                             *commands: tuple[str, dict[str, object]]
+                             ) -> list[tuple[str, dict[str, object]]]:
+    """Run ``commands`` (each completed) on a board that allows fault injection, expect it
+    to exit with ``exit_status``, then boot it again: the events of that boot."""
+    with _running(state_dir, "--allow-fault-injection") as board:
+        for name, values in commands:
+            _send_command(board, name, **values)
+            board.wait_for(_is(1, 7))
+        assert board.process.wait(timeout=10) == exit_status
+    with _running(state_dir) as again:
+        events = _boot_events(again)
+    assert events[-1][1] == {"previous": 2, "current": 0}  # BOOT -> SAFE
+    return events
 
 
 def test_hang_ends_in_a_watchdog_reset_reported_at_the_next_boot(tmp_path: Path) -> None:
     from flight_sw.run_command import EXIT_WATCHDOG  # noqa: PLC0415
 
-    board = PtyBoard(tmp_path, "--allow-fault-injection")
-    try:
-        board.connect()
-        _send_command(board, "PARAM_SET", WATCHDOG_TIMEOUT_MS=500)
-        board.wait_for(_is(1, 7))
-        _send_command(board, "FAULT_HANG")
-        board.wait_for(_is(1, 7))
-        assert board.process.wait(timeout=10) == EXIT_WATCHDOG
-    finally:
-        board.stop(signal.SIGKILL)
+    events = _boot_events_after_fault(tmp_path, EXIT_WATCHDOG,
+                                      ("PARAM_SET", {"WATCHDOG_TIMEOUT_MS": 500}),
+                                      ("FAULT_HANG", {}))
     assert "watchdog expired" in (tmp_path / "flight.log").read_text()
-    again = PtyBoard(tmp_path)
-    try:
-        again.connect()
-        events = _boot_events(again)
-        assert [name for name, _ in events] == ["BOOT", "WATCHDOG_RESET", "MODE_CHANGED"]
-        assert events[0][1]["reset_cause"] == 1 and events[0][1]["boot_count"] == 2  # WATCHDOG
-        assert events[-1][1] == {"previous": 2, "current": 0}  # BOOT -> SAFE
-    finally:
-        again.stop(signal.SIGKILL)
+    assert [name for name, _ in events] == ["BOOT", "WATCHDOG_RESET", "MODE_CHANGED"]
+    assert events[0][1]["reset_cause"] == 1 and events[0][1]["boot_count"] == 2  # WATCHDOG
 
 
 def test_latch_up_ends_in_a_power_cycle_reported_at_the_next_boot(tmp_path: Path) -> None:
     from flight_sw.run_command import EXIT_POWER_CYCLE  # noqa: PLC0415
 
-    board = PtyBoard(tmp_path, "--allow-fault-injection")
-    try:
-        board.connect()
-        _send_command(board, "FAULT_LATCH_UP", step_mw=3000)
-        board.wait_for(_is(1, 7))
-        assert board.process.wait(timeout=10) == EXIT_POWER_CYCLE
-    finally:
-        board.stop(signal.SIGKILL)
-    again = PtyBoard(tmp_path)
-    try:
-        again.connect()
-        events = _boot_events(again)
-        assert [name for name, _ in events] == ["BOOT", "MODE_CHANGED"]
-        assert events[0][1]["reset_cause"] == 3  # LATCH_UP
-        assert events[-1][1] == {"previous": 2, "current": 0}  # BOOT -> SAFE
-    finally:
-        again.stop(signal.SIGKILL)
+    events = _boot_events_after_fault(tmp_path, EXIT_POWER_CYCLE,
+                                      ("FAULT_LATCH_UP", {"step_mw": 3000}))
+    assert [name for name, _ in events] == ["BOOT", "MODE_CHANGED"]
+    assert events[0][1]["reset_cause"] == 3  # LATCH_UP
 
 
 def test_a_4_gib_storage_region_is_a_sparse_file(tmp_path: Path) -> None:

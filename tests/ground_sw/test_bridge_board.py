@@ -18,7 +18,7 @@ from ccsds.tc_segment import SegmentHeader, SequenceFlags
 from ground_sw.bridge import UdpBridge
 from ground_sw.records import CommandRecord, Outcome, Record
 from ground_sw.station import GroundStation
-from tests.ground_sw.board import BoardRelay
+from tests.ground_sw.board_session import board_station
 
 
 class Completions:
@@ -39,14 +39,8 @@ class Completions:
 @pytest.fixture(scope="module")
 def station(tmp_path_factory: pytest.TempPathFactory,
             exported_path: Path) -> Iterator[GroundStation]:
-    relay = BoardRelay(tmp_path_factory.mktemp("bridge-board"))
-    try:
-        with GroundStation.connect(relay.url, exported_path) as ground:
-            relay.start_board()
-            ground.wait_link(20.0)
-            yield ground
-    finally:
-        relay.stop()
+    with board_station(tmp_path_factory.mktemp("bridge-board"), exported_path) as ground:
+        yield ground
 
 
 def test_tm_frames_arrive_as_datagrams(station: GroundStation) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import tempfile
 from pathlib import Path
@@ -10,9 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccsds.board_link import BoardDownlink
-from ccsds.config import LinkConfig
+from ccsds.board_link import BoardDownlink, DownlinkSecurity
+from ccsds.config import LinkConfig, SdlsConfig
 from ccsds.errors import DecodeError
+from ccsds.ground_link import DownlinkVerification
 from ccsds.mission_db import (
     Argument,
     Event,
@@ -28,6 +30,7 @@ from ccsds.mission_db import (
     engineering,
 )
 from ccsds.pus import PusTm
+from ccsds.sdls.association import SaTable, ServiceType
 from ccsds.timecode import CucTime
 from ground_sw.archive import Archive
 from ground_sw.archive_capture import (
@@ -42,6 +45,7 @@ from ground_sw.archive_capture import (
 )
 from ground_sw.records import EventRecord, FrameRecord, PacketRecord, ParameterSample, Record
 from ground_sw.replay import UNIX_MINUS_1958_S, packet_record, play_capture
+from tests.ccsds.sdls.helpers import KEY_B_ID, key_store, make_sa
 
 T0 = 1_750_000_000.0
 CONFIG = LinkConfig.baseline()
@@ -84,9 +88,9 @@ def _hk(count: int, temp: int) -> bytes:
                  source_data=data).encode()
 
 
-def _cadus(chunks: int, per_chunk: int) -> list[bytes]:
+def _cadus(chunks: int, per_chunk: int, board: BoardDownlink | None = None) -> list[bytes]:
     """One CADU per chunk, each carrying ``per_chunk`` housekeeping reports."""
-    board = BoardDownlink(CONFIG)
+    board = BoardDownlink(CONFIG) if board is None else board
     cadus = []
     for chunk in range(chunks):
         for n in range(per_chunk):
@@ -242,3 +246,85 @@ def test_fuzz_captures_never_crash_the_replay(data: bytes, index: str, with_cadu
 
 
 _CADU = _cadus(1, 1)[0]
+
+
+# --- captures of an SDLS-protected downlink (355.0-B-2 4.2; docs/security.md) -----------------
+
+PROTECTED = dataclasses.replace(CONFIG, sdls=SdlsConfig(
+    enabled=True, tm_protection=True, tm_service=ServiceType.AUTHENTICATION.value,
+    tm_virtual_channels=(CONFIG.tm.vc_realtime, CONFIG.tm.vc_bulk)))
+TM_SA = make_sa(spi=0x80, virtual_channels=frozenset(PROTECTED.sdls.tm_virtual_channels),
+                service=ServiceType.AUTHENTICATION, iv_fixed_field=b"\x00\x00\x00\x80")
+
+
+def _verification(saves: list[int] | None = None) -> DownlinkVerification:
+    """The ground's TM receiving end as it stood before the capture (a fresh SA copy)."""
+    return DownlinkVerification(SaTable([dataclasses.replace(TM_SA)]), key_store(), PROTECTED,
+                                after_accepted=None if saves is None else lambda: saves.append(1))
+
+
+@pytest.fixture(scope="module")
+def protected_cadus() -> list[bytes]:
+    board = BoardDownlink(PROTECTED, security=DownlinkSecurity(
+        SaTable([dataclasses.replace(TM_SA)]), key_store(), PROTECTED))
+    return _cadus(chunks=4, per_chunk=2, board=board)
+
+
+def test_a_protected_capture_replays_through_verification(tmp_path: Path,
+                                                          protected_cadus: list[bytes]) -> None:
+    _write(tmp_path, [(T0 + k, cadu) for k, cadu in enumerate(protected_cadus)])
+    listener, saves = Collector(), list[int]()
+    verification = _verification(saves)
+    result = play_capture(tmp_path, [listener], decode, config=PROTECTED,
+                          verification=verification, speed=None)
+    assert [t.raw for t in _parameters(listener.records, "TEMP")] == list(range(2000, 2008))
+    assert result.decoder.counters.unverified == 0
+    assert verification.counters.accepted == 4
+    assert len(saves) == 4  # after_accepted once per chunk read, as on the live link
+    # the same capture again through the same receiving end: every frame is a replay
+    again = play_capture(tmp_path, [Collector()], decode, config=PROTECTED,
+                         verification=verification, speed=None)
+    assert again.decoder.counters.unverified == 4 and again.decoder.counters.packets == 0
+    assert verification.counters.replay == 4
+
+
+def test_a_protected_capture_without_its_keys_yields_no_packet(
+        tmp_path: Path, protected_cadus: list[bytes]) -> None:
+    _write(tmp_path, [(T0 + k, cadu) for k, cadu in enumerate(protected_cadus)])
+    wrong_key = DownlinkVerification(SaTable([dataclasses.replace(TM_SA, key_id=KEY_B_ID)]),
+                                     key_store(), PROTECTED)
+    for verification, rejection in ((None, "sa_state"), (wrong_key, "mac")):
+        listener = Collector()
+        result = play_capture(tmp_path, [listener], decode, config=PROTECTED,
+                              verification=verification, speed=None)
+        assert not [r for r in listener.records if isinstance(r, PacketRecord)]
+        assert len([r for r in listener.records if isinstance(r, FrameRecord)]) == 4
+        assert result.decoder.counters.unverified == 4
+        counters = result.decoder.downlink.security_counters
+        assert getattr(counters, rejection) == counters.rejected == 4
+
+
+@settings(max_examples=30)
+@given(st.binary(max_size=3000), st.integers(0, 3000), st.integers(0, 3))
+def test_fuzz_protected_captures_never_crash_the_replay(junk: bytes, at: int,
+                                                        flips: int) -> None:
+    # A genuine protected CADU amid garbage, some of its octets altered: typed rejections
+    # (counted) or verified packets, never a crash; nothing unverified is ever delivered.
+    cadu = bytearray(_PROTECTED_CADU)
+    for index in range(flips):
+        cadu[40 + 97 * index] ^= 0xFF
+    data = junk[:at] + bytes(cadu) + junk[at:]
+    with tempfile.TemporaryDirectory() as directory:
+        _write(Path(directory), [(T0, data)])
+        listener = Collector()
+        verification = _verification()
+        result = play_capture(directory, [listener], decode, config=PROTECTED,
+                              verification=verification, speed=None)
+    packets = [r for r in listener.records if isinstance(r, PacketRecord)]
+    assert result.delivered == len(listener.records)
+    assert verification.counters.accepted <= 1
+    assert not packets or verification.counters.accepted == 1
+
+
+_PROTECTED_CADU = _cadus(1, 1, BoardDownlink(PROTECTED, security=DownlinkSecurity(
+    SaTable([dataclasses.replace(TM_SA)]), key_store(), PROTECTED)))[0]

@@ -25,6 +25,7 @@ from ccsds.sdls.procedures import (
     KeyDestructionCommand,
     KeyInventoryCommand,
     KeyInventoryReply,
+    KeyListCommand,
     KeyVerificationCommand,
     KeyVerificationReply,
     OtarCommand,
@@ -35,6 +36,7 @@ from ccsds.sdls.procedures import (
     SaStatusReply,
     SetArsnCommand,
     SetArsnWindowCommand,
+    SpiCommand,
     StartSaCommand,
     StopSaCommand,
 )
@@ -53,16 +55,16 @@ def _otar(pdu: OtarCommand, _: SaTable, keys: KeyStore) -> None:
     keys.install_uploaded(open_key_block(pdu, keys))
 
 
-def _activate(pdu: KeyActivationCommand, _: SaTable, keys: KeyStore) -> None:
-    keys.apply_all(pdu.key_ids, keys.activate)
+_KEY_TRANSITIONS: dict[type[KeyListCommand], Callable[[KeyStore, int], None]] = {
+    KeyActivationCommand: KeyStore.activate, KeyDeactivationCommand: KeyStore.deactivate,
+    KeyDestructionCommand: KeyStore.destroy,
+}
+"""Key life-cycle procedures: the transition each applies to all its keys or to none."""
 
 
-def _deactivate(pdu: KeyDeactivationCommand, _: SaTable, keys: KeyStore) -> None:
-    keys.apply_all(pdu.key_ids, keys.deactivate)
-
-
-def _destroy(pdu: KeyDestructionCommand, _: SaTable, keys: KeyStore) -> None:
-    keys.apply_all(pdu.key_ids, keys.destroy)
+def _key_transition(pdu: KeyListCommand, _: SaTable, keys: KeyStore) -> None:
+    transition = _KEY_TRANSITIONS[type(pdu)]
+    keys.apply_all(pdu.key_ids, lambda key_id: transition(keys, key_id))
 
 
 def _verify(pdu: KeyVerificationCommand, _: SaTable, keys: KeyStore) -> KeyVerificationReply:
@@ -87,16 +89,15 @@ def _rekey(pdu: RekeySaCommand, table: SaTable, keys: KeyStore) -> None:
     _spi_sa(table, pdu.spi).rekey(pdu.key_id, pdu.arsn)
 
 
-def _start(pdu: StartSaCommand, table: SaTable, _: KeyStore) -> None:
-    _spi_sa(table, pdu.spi).start()
+_SA_TRANSITIONS: dict[type[SpiCommand], Callable[[SecurityAssociation], None]] = {
+    StartSaCommand: SecurityAssociation.start, StopSaCommand: SecurityAssociation.stop,
+    ExpireSaCommand: SecurityAssociation.expire,
+}
+"""SA state procedures: the transition each makes on its SA."""
 
 
-def _stop(pdu: StopSaCommand, table: SaTable, _: KeyStore) -> None:
-    _spi_sa(table, pdu.spi).stop()
-
-
-def _expire(pdu: ExpireSaCommand, table: SaTable, _: KeyStore) -> None:
-    _spi_sa(table, pdu.spi).expire()
+def _sa_transition(pdu: SpiCommand, table: SaTable, _: KeyStore) -> None:
+    _SA_TRANSITIONS[type(pdu)](_spi_sa(table, pdu.spi))
 
 
 def _set_arsn(pdu: SetArsnCommand, table: SaTable, _: KeyStore) -> None:
@@ -117,11 +118,10 @@ def _status(pdu: SaStatusCommand, table: SaTable, _: KeyStore) -> SaStatusReply:
 
 
 _HANDLERS: dict[type[ExtendedProcedure], _Handler] = {
-    OtarCommand: _otar, KeyActivationCommand: _activate,
-    KeyDeactivationCommand: _deactivate, KeyDestructionCommand: _destroy,
+    OtarCommand: _otar, **dict.fromkeys(_KEY_TRANSITIONS, _key_transition),
     KeyVerificationCommand: _verify, KeyInventoryCommand: _inventory,
-    RekeySaCommand: _rekey, StartSaCommand: _start, StopSaCommand: _stop,
-    ExpireSaCommand: _expire, SetArsnCommand: _set_arsn, SetArsnWindowCommand: _set_window,
+    RekeySaCommand: _rekey, **dict.fromkeys(_SA_TRANSITIONS, _sa_transition),
+    SetArsnCommand: _set_arsn, SetArsnWindowCommand: _set_window,
     ReadArsnCommand: _read_arsn, SaStatusCommand: _status,
 }
 

@@ -16,9 +16,11 @@ defined by the SA file.
 from __future__ import annotations
 
 import struct
-from dataclasses import astuple, dataclass
+from collections.abc import Callable
+from dataclasses import astuple, dataclass, fields
 from enum import IntEnum
-from typing import ClassVar, Self
+from itertools import accumulate, pairwise
+from typing import Any, ClassVar, Self
 
 from ccsds.errors import LocalProtocolError
 from ccsds.sdls.association import MAC_LENGTH, SaState
@@ -103,25 +105,58 @@ class _Fixed(ExtendedProcedure):
 
 
 @dataclass(frozen=True, slots=True)
-class _KeyIdList(ExtendedProcedure):
-    """A PDU whose value is a non-empty list of 16-bit key ids."""
+class _KeyRecords(ExtendedProcedure):
+    """A PDU whose value is a non-empty list of records, one per key: the key id (2), then
+    the octet strings ``PARTS`` names with their lengths (the key management PDUs of
+    355.1-B-1 that act on several keys at once). The subclass's one field holds the records
+    as tuples (key id, *octet strings), or as bare key ids when there are no parts."""
 
-    key_ids: tuple[int, ...]
+    PARTS: ClassVar[tuple[tuple[str, int], ...]] = ()
+
+    def records(self) -> tuple[tuple[Any, ...], ...]:
+        """The records: (key id, *octet strings)."""
+        items: tuple[Any, ...] = getattr(self, fields(self)[0].name)
+        return items if self.PARTS else tuple((key_id,) for key_id in items)
+
+    @classmethod
+    def from_records(cls, records: tuple[tuple[Any, ...], ...]) -> Self:
+        """The PDU of decoded ``records``."""
+        build: Callable[[tuple[Any, ...]], Self] = cls  # the subclass's one field
+        return build(records if cls.PARTS else tuple(key_id for (key_id,) in records))
 
     def __post_init__(self) -> None:
-        if not self.key_ids:
-            raise LocalProtocolError("at least one key id is needed")
-        for key_id in self.key_ids:
+        records = self.records()
+        if not records:
+            raise LocalProtocolError(f"{type(self).__name__} needs at least one key")
+        for key_id, *parts in records:
             _check_u16("key id", key_id)
+            if len(parts) != len(self.PARTS):
+                raise LocalProtocolError(f"{type(self).__name__} record of {len(parts) + 1} "
+                                         f"fields, {len(self.PARTS) + 1} expected")
+            for (name, length), part in zip(self.PARTS, parts, strict=True):
+                _check_length(name, part, length)
 
     def value(self) -> bytes:
-        return b"".join(_U16.pack(key_id) for key_id in self.key_ids)
+        return b"".join(_U16.pack(key_id) + b"".join(parts) for key_id, *parts in self.records())
 
     @classmethod
     def from_value(cls, value: bytes) -> Self:
-        if not value or len(value) % 2:
-            raise ProcedureError(f"{cls.__name__} needs a non-empty list of 16-bit key ids")
-        return cls(tuple(key_id for (key_id,) in _U16.iter_unpack(value)))
+        size = 2 + sum(length for _, length in cls.PARTS)
+        if not value or len(value) % size:
+            raise ProcedureError(f"{cls.__name__} needs a non-empty list of {size}-octet records")
+        bounds = list(pairwise(accumulate((2, *(length for _, length in cls.PARTS)))))
+        return cls.from_records(tuple(
+            (_U16.unpack_from(value, start)[0],
+             *(value[start + begin : start + end] for begin, end in bounds))
+            for start in range(0, len(value), size)))
+
+
+@dataclass(frozen=True, slots=True)
+class KeyListCommand(_KeyRecords):
+    """A command PDU whose value is a non-empty list of 16-bit key ids (355.1-B-1 key
+    activation, deactivation, destruction)."""
+
+    key_ids: tuple[int, ...]
 
 
 # -- key management (service group 00, 355.1-B-1) -----------------------------------------
@@ -161,7 +196,7 @@ class OtarCommand(ExtendedProcedure):
 
 
 @dataclass(frozen=True, slots=True)
-class KeyActivationCommand(_KeyIdList):
+class KeyActivationCommand(KeyListCommand):
     """Activate keys (355.1-B-1, key activation)."""
 
     GROUP = ServiceGroup.KEY_MANAGEMENT
@@ -169,7 +204,7 @@ class KeyActivationCommand(_KeyIdList):
 
 
 @dataclass(frozen=True, slots=True)
-class KeyDeactivationCommand(_KeyIdList):
+class KeyDeactivationCommand(KeyListCommand):
     """Deactivate keys (355.1-B-1, key deactivation)."""
 
     GROUP = ServiceGroup.KEY_MANAGEMENT
@@ -177,70 +212,33 @@ class KeyDeactivationCommand(_KeyIdList):
 
 
 @dataclass(frozen=True, slots=True)
-class KeyDestructionCommand(_KeyIdList):
+class KeyDestructionCommand(KeyListCommand):
     """Destroy keys (355.1-B-1, key destruction)."""
 
     GROUP = ServiceGroup.KEY_MANAGEMENT
     PROCEDURE = 0b0110
 
 
-def _records(cls_name: str, value: bytes, size: int) -> list[bytes]:
-    if not value or len(value) % size:
-        raise ProcedureError(f"{cls_name} needs a non-empty list of {size}-octet records")
-    return [value[start : start + size] for start in range(0, len(value), size)]
-
-
 @dataclass(frozen=True, slots=True)
-class KeyVerificationCommand(ExtendedProcedure):
+class KeyVerificationCommand(_KeyRecords):
     """Challenge keys (355.1-B-1, key verification): records of key id (2) | challenge (16)."""
 
     GROUP = ServiceGroup.KEY_MANAGEMENT
     PROCEDURE = 0b0100
+    PARTS = (("challenge", CHALLENGE_LENGTH),)
     challenges: tuple[tuple[int, bytes], ...]
-
-    def __post_init__(self) -> None:
-        if not self.challenges:
-            raise LocalProtocolError("at least one challenge is needed")
-        for key_id, challenge in self.challenges:
-            _check_u16("key id", key_id)
-            _check_length("challenge", challenge, CHALLENGE_LENGTH)
-
-    def value(self) -> bytes:
-        return b"".join(_U16.pack(key_id) + challenge for key_id, challenge in self.challenges)
-
-    @classmethod
-    def from_value(cls, value: bytes) -> Self:
-        return cls(tuple((_U16.unpack_from(record)[0], record[2:])
-                         for record in _records(cls.__name__, value, 2 + CHALLENGE_LENGTH)))
 
 
 @dataclass(frozen=True, slots=True)
-class KeyVerificationReply(ExtendedProcedure):
+class KeyVerificationReply(_KeyRecords):
     """Answers: records of key id (2) | IV (12) | encrypted challenge (16) | MAC (16)."""
 
     GROUP = ServiceGroup.KEY_MANAGEMENT
     PROCEDURE = 0b0100
     REPLY = True
+    PARTS = (("IV", IV_LENGTH), ("encrypted challenge and MAC", CHALLENGE_LENGTH + MAC_LENGTH))
     answers: tuple[tuple[int, bytes, bytes], ...]
     """(key id, IV, encrypted challenge || MAC)."""
-
-    def __post_init__(self) -> None:
-        if not self.answers:
-            raise LocalProtocolError("at least one answer is needed")
-        for key_id, iv, sealed in self.answers:
-            _check_u16("key id", key_id)
-            _check_length("IV", iv, IV_LENGTH)
-            _check_length("encrypted challenge and MAC", sealed, CHALLENGE_LENGTH + MAC_LENGTH)
-
-    def value(self) -> bytes:
-        return b"".join(_U16.pack(key_id) + iv + sealed for key_id, iv, sealed in self.answers)
-
-    @classmethod
-    def from_value(cls, value: bytes) -> Self:
-        size = 2 + IV_LENGTH + CHALLENGE_LENGTH + MAC_LENGTH
-        return cls(tuple((_U16.unpack_from(record)[0], record[2 : 2 + IV_LENGTH],
-                          record[2 + IV_LENGTH :])
-                         for record in _records(cls.__name__, value, size)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,13 +287,15 @@ class KeyInventoryReply(ExtendedProcedure):
 
 
 @dataclass(frozen=True, slots=True)
-class _SpiCommand(_Fixed):
+class SpiCommand(_Fixed):
+    """A command PDU whose value is one SPI (355.1-B-1, SA management)."""
+
     FORMAT = struct.Struct(">H")
     spi: int
 
 
 @dataclass(frozen=True, slots=True)
-class StartSaCommand(_SpiCommand):
+class StartSaCommand(SpiCommand):
     """KEYED -> OPERATIONAL (355.1-B-1, SA management)."""
 
     GROUP = ServiceGroup.SA_MANAGEMENT
@@ -303,7 +303,7 @@ class StartSaCommand(_SpiCommand):
 
 
 @dataclass(frozen=True, slots=True)
-class StopSaCommand(_SpiCommand):
+class StopSaCommand(SpiCommand):
     """OPERATIONAL -> KEYED (355.1-B-1, SA management)."""
 
     GROUP = ServiceGroup.SA_MANAGEMENT
@@ -311,7 +311,7 @@ class StopSaCommand(_SpiCommand):
 
 
 @dataclass(frozen=True, slots=True)
-class ExpireSaCommand(_SpiCommand):
+class ExpireSaCommand(SpiCommand):
     """KEYED -> UNKEYED (355.1-B-1, SA management)."""
 
     GROUP = ServiceGroup.SA_MANAGEMENT
@@ -319,7 +319,7 @@ class ExpireSaCommand(_SpiCommand):
 
 
 @dataclass(frozen=True, slots=True)
-class ReadArsnCommand(_SpiCommand):
+class ReadArsnCommand(SpiCommand):
     """Ask for an SA's ARSN (355.1-B-1, SA management)."""
 
     GROUP = ServiceGroup.SA_MANAGEMENT
@@ -327,7 +327,7 @@ class ReadArsnCommand(_SpiCommand):
 
 
 @dataclass(frozen=True, slots=True)
-class SaStatusCommand(_SpiCommand):
+class SaStatusCommand(SpiCommand):
     """Ask for an SA's state (355.1-B-1, SA management)."""
 
     GROUP = ServiceGroup.SA_MANAGEMENT

@@ -84,12 +84,36 @@ void fw_secded_encode(const uint64_t *words, size_t n, uint8_t *checks)
         checks[i] = check_octet(words[i]);
 }
 
+/* Where the check functions report corrected and uncorrectable word indices. */
+typedef struct {
+    int64_t *corrected_idx, *uncorrectable_idx;
+    size_t max_report, n_corrected, n_uncorrectable;
+} syndrome_report;
+
+/* Record word i under its syndrome action (not ACTION_CLEAN); 1 when it is a correction. */
+static inline int report_word(syndrome_report *r, uint8_t action, size_t i)
+{
+    const int correctable = action != ACTION_UNCORRECTABLE;
+    int64_t *indices = correctable ? r->corrected_idx : r->uncorrectable_idx;
+    size_t *count = correctable ? &r->n_corrected : &r->n_uncorrectable;
+    if (*count < r->max_report)
+        indices[*count] = (int64_t)i;
+    (*count)++;
+    return correctable;
+}
+
+static void report_counts(const syndrome_report *r, size_t *n_corrected,
+                          size_t *n_uncorrectable)
+{
+    *n_corrected = r->n_corrected;
+    *n_uncorrectable = r->n_uncorrectable;
+}
+
 typedef struct {
     uint64_t *words;
     uint8_t *checks;
     int correct;
-    int64_t *corrected_idx, *uncorrectable_idx;
-    size_t max_report, n_corrected, n_uncorrectable;
+    syndrome_report report;
 } scan_state;
 
 /* Syndrome decoding of words [from, to) of a block known to hold an error. */
@@ -97,18 +121,7 @@ static void repair_range(scan_state *s, size_t from, size_t to)
 {
     for (size_t i = from; i < to; i++) {
         uint8_t action = syndrome_action[check_octet(s->words[i]) ^ s->checks[i]];
-        if (action == ACTION_CLEAN)
-            continue;
-        if (action == ACTION_UNCORRECTABLE) {
-            if (s->n_uncorrectable < s->max_report)
-                s->uncorrectable_idx[s->n_uncorrectable] = (int64_t)i;
-            s->n_uncorrectable++;
-            continue;
-        }
-        if (s->n_corrected < s->max_report)
-            s->corrected_idx[s->n_corrected] = (int64_t)i;
-        s->n_corrected++;
-        if (!s->correct)
+        if (action == ACTION_CLEAN || !report_word(&s->report, action, i) || !s->correct)
             continue;
         if (action < CHECK_BIT_ACTION)
             s->words[i] ^= (uint64_t)1 << action;
@@ -461,8 +474,7 @@ typedef struct {
     unsigned depth;
     int correct;
     uint64_t *logical; /* decoded output, or NULL */
-    int64_t *corrected_idx, *uncorrectable_idx;
-    size_t max_report, n_corrected, n_uncorrectable;
+    syndrome_report report;
 } il_state;
 
 /* Syndrome decoding of `count` logical words from word `base` (decoded in `words`, their
@@ -473,18 +485,9 @@ static void repair_il(il_state *s, size_t base, const uint64_t *words, const uin
     const unsigned depth = s->depth;
     for (size_t q = 0; q < count; q++) {
         uint8_t action = syndrome_action[check_octet(words[q]) ^ lchecks[q]];
-        if (action == ACTION_CLEAN)
-            continue;
         size_t i = base + q;
-        if (action == ACTION_UNCORRECTABLE) {
-            if (s->n_uncorrectable < s->max_report)
-                s->uncorrectable_idx[s->n_uncorrectable] = (int64_t)i;
-            s->n_uncorrectable++;
+        if (action == ACTION_CLEAN || !report_word(&s->report, action, i))
             continue;
-        }
-        if (s->n_corrected < s->max_report)
-            s->corrected_idx[s->n_corrected] = (int64_t)i;
-        s->n_corrected++;
         size_t group = i - i % depth;
         unsigned k = (unsigned)(i % depth);
         if (action < CHECK_BIT_ACTION) {
@@ -736,16 +739,25 @@ __attribute__((target("bmi2,avx2"))) static void scan_il_fast(il_state *s, size_
 
 const char *fw_secded_il_path(void) { return use_bmi2 ? "bmi2" : "portable"; }
 
+/* Whether the CPU runs the AVX2 path (and BMI2 as well, when asked): 0 unless `fastest`. */
+static int cpu_has_fast_path(int fastest, int needs_bmi2)
+{
+#ifdef SECDED_HAVE_AVX2
+    if (fastest) {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") &&
+               (!needs_bmi2 || __builtin_cpu_supports("bmi2"));
+    }
+#endif
+    (void)fastest;
+    (void)needs_bmi2;
+    return 0;
+}
+
 int fw_secded_il_select(int fastest)
 {
-    use_bmi2 = 0;
-    if (!fastest)
-        return 1;
-#ifdef SECDED_HAVE_AVX2
-    __builtin_cpu_init();
-    use_bmi2 = (__builtin_cpu_supports("bmi2") && __builtin_cpu_supports("avx2")) ? 1 : 0;
-#endif
-    return use_bmi2;
+    use_bmi2 = cpu_has_fast_path(fastest, 1);
+    return fastest ? use_bmi2 : 1;
 }
 
 void fw_secded_encode_il(const uint64_t *logical, size_t n, unsigned depth, uint64_t *phys,
@@ -771,37 +783,30 @@ void fw_secded_check_il(uint64_t *phys, uint8_t *checks, size_t n, unsigned dept
                         uint64_t *logical, int64_t *corrected_idx, int64_t *uncorrectable_idx,
                         size_t max_report, size_t *n_corrected, size_t *n_uncorrectable)
 {
-    il_state s = {phys,          checks,           depth,      correct, logical,
-                  corrected_idx, uncorrectable_idx, max_report, 0,       0};
+    il_state s = {phys, checks, depth, correct, logical,
+                  {corrected_idx, uncorrectable_idx, max_report, 0, 0}};
 #ifdef SECDED_HAVE_AVX2
     if (use_bmi2)
         scan_il_fast(&s, n);
     else
 #endif
         scan_il_portable(&s, 0, n);
-    *n_corrected = s.n_corrected;
-    *n_uncorrectable = s.n_uncorrectable;
+    report_counts(&s.report, n_corrected, n_uncorrectable);
 }
 
 const char *fw_secded_path(void) { return use_avx2 ? "avx2" : "portable"; }
 
 int fw_secded_select(int fastest)
 {
-    use_avx2 = 0;
-    if (!fastest)
-        return 1;
-#ifdef SECDED_HAVE_AVX2
-    __builtin_cpu_init();
-    use_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-#endif
-    return use_avx2;
+    use_avx2 = cpu_has_fast_path(fastest, 0);
+    return fastest ? use_avx2 : 1;
 }
 
 void fw_secded_check(uint64_t *words, uint8_t *checks, size_t n, int correct,
                      int64_t *corrected_idx, int64_t *uncorrectable_idx, size_t max_report,
                      size_t *n_corrected, size_t *n_uncorrectable)
 {
-    scan_state s = {words, checks, correct, corrected_idx, uncorrectable_idx, max_report, 0, 0};
+    scan_state s = {words, checks, correct, {corrected_idx, uncorrectable_idx, max_report, 0, 0}};
     size_t done;
 #ifdef SECDED_HAVE_AVX2
     done = use_avx2 ? scan_avx2(&s, n) : scan_portable(&s, n);
@@ -809,6 +814,5 @@ void fw_secded_check(uint64_t *words, uint8_t *checks, size_t n, int correct,
     done = scan_portable(&s, n);
 #endif
     repair_range(&s, done, n);
-    *n_corrected = s.n_corrected;
-    *n_uncorrectable = s.n_uncorrectable;
+    report_counts(&s.report, n_corrected, n_uncorrectable);
 }

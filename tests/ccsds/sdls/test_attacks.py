@@ -13,7 +13,6 @@ Per service type, the default run makes ``DEFAULT_ATTACKS`` attempts and the soa
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Callable
 
@@ -25,6 +24,7 @@ from ccsds.crc import crc16_ccitt
 from ccsds.errors import DecodeError
 from ccsds.sdls.association import ServiceType
 
+from .attacker import FrameAttacker, soak_trials
 from .helpers import SCID, Ends, make_sa, tc
 
 DEFAULT_ATTACKS = 1_000
@@ -40,38 +40,18 @@ def _fix(raw: bytes | bytearray, *, length: bool = True) -> bytes:
     return bytes(body) + crc16_ccitt(body).to_bytes(2, "big")
 
 
-class Attacker:
-    """Builds one hostile frame from what it has seen."""
+class Attacker(FrameAttacker):
+    """Builds one hostile TC frame from what it has seen."""
 
     def __init__(self, rng: random.Random, ends: Ends) -> None:
-        self.rng = rng
+        super().__init__(rng, AESGCM(bytes(rng.randrange(256) for _ in range(32))))
         self.ends = ends
-        self.seen: list[bytes] = []
-        self.withheld: list[tuple[bytes, int]] = []
-        """Genuine frames held back, with how many frames had been seen then."""
-        self.own_key = AESGCM(bytes(rng.randrange(256) for _ in range(32)))
         self.moves: list[Callable[[], bytes]] = [
             self.replay, self.flip_bits, self.overwrite, self.truncate, self.truncate_fixed,
             self.splice, self.own_key_frame, self.random_frame, self.reordered, self.extend]
 
-    def _victim(self) -> bytes:
-        return self.rng.choice(self.seen)
-
-    def replay(self) -> bytes:
-        return self._victim()
-
-    def reordered(self) -> bytes:
-        """A genuine frame the attacker withheld while later ones went through."""
-        if self.withheld and self.withheld[0][1] < len(self.seen):
-            return self.withheld.pop(0)[0]
-        return self._victim()
-
     def flip_bits(self) -> bytes:
-        raw = bytearray(self._victim())
-        for _ in range(self.rng.randint(1, 3)):
-            bit = self.rng.randrange(8 * (len(raw) - 2))
-            raw[bit // 8] ^= 0x80 >> (bit % 8)
-        return _fix(raw, length=False)
+        return _fix(self.flipped(unprotected_tail=2), length=False)
 
     def overwrite(self) -> bytes:
         raw = bytearray(self._victim())
@@ -128,8 +108,7 @@ def _campaign(attacks: int, seed: int, service: ServiceType) -> None:
     def send_genuine() -> None:
         payload = b"cmd %d" % len(sent)
         raw = ends.protect_tc(tc(len(sent), payload))
-        if rng.random() < 0.1 and not attacker.withheld:
-            attacker.withheld.append((raw, len(attacker.seen)))  # successors go first
+        if attacker.withholds(raw):
             return
         frame = ends.receive_tc(raw)
         assert farm.receive(frame).accepted
@@ -137,14 +116,9 @@ def _campaign(attacks: int, seed: int, service: ServiceType) -> None:
         sent.append(b"\xc0" + payload)
         attacker.seen.append(raw)
 
-    for attack in range(attacks):
-        if attack % 3 == 0:
-            send_genuine()
-        while not attacker.seen:
-            send_genuine()
-        move = rng.choice(attacker.moves)
+    for hostile in attacker.hostile_frames(attacks, send_genuine):
         with pytest.raises(DecodeError):
-            ends.receive_tc(move())
+            ends.receive_tc(hostile)
     assert delivered == sent
     assert farm.vr == len(sent) % 256
     assert ends.counters.rejected == attacks
@@ -159,5 +133,4 @@ def test_attacks_are_all_rejected(service: ServiceType) -> None:
 @pytest.mark.soak
 @pytest.mark.parametrize("service", ServiceType)
 def test_attacks_are_all_rejected_soak(service: ServiceType) -> None:
-    _campaign(int(os.environ.get("SDLS_ATTACK_TRIALS", "10000")), seed=3551,
-              service=service)
+    _campaign(soak_trials("SDLS_ATTACK_TRIALS"), seed=3551, service=service)

@@ -139,6 +139,10 @@ def test_out_of_range_fields_are_refused_when_building() -> None:
                   lambda: OtarCommand(1, bytes(11), bytes(34), bytes(16)),
                   lambda: OtarCommand(1, bytes(12), bytes(33), bytes(16)),
                   lambda: SaStatusReply(1, SaState.KEYED, 0xFFFF),
-                  lambda: KeyVerificationCommand(((1, bytes(15)),))):
+                  lambda: KeyVerificationCommand(((1, bytes(15)),)),
+                  lambda: KeyVerificationCommand(()),
+                  lambda: KeyVerificationCommand(((1,),)),  # type: ignore[arg-type]
+                  lambda: KeyVerificationReply(((1, bytes(12), bytes(32), b""),)),  # type: ignore[arg-type]
+                  lambda: KeyDestructionCommand((0x10000,))):
         with pytest.raises(LocalProtocolError):
             build()

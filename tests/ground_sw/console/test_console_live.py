@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from ground_sw.console.confirm import ConfirmScreen
 from ground_sw.console.transfers_panel import TransferRow
 from ground_sw.records import CommandRecord, EventRecord, Outcome, ParameterSample, Record
 from ground_sw.station import GroundStation
-from tests.ground_sw.board import BoardRelay
+from tests.ground_sw.board_session import board_station
 from tests.ground_sw.console.helpers import pilot_test
 
 SIZE = (140, 40)
@@ -49,14 +50,22 @@ class Awaiter:
 @pytest.fixture(scope="module")
 def station(tmp_path_factory: pytest.TempPathFactory,
             exported_path: Path) -> Iterator[GroundStation]:
-    relay = BoardRelay(tmp_path_factory.mktemp("console-board"))
-    try:
-        with GroundStation.connect(relay.url, exported_path) as ground:
-            relay.start_board()
-            ground.wait_link(20.0)
-            yield ground
-    finally:
-        relay.stop()
+    with board_station(tmp_path_factory.mktemp("console-board"), exported_path) as ground:
+        yield ground
+
+
+@asynccontextmanager
+async def live_console(station: GroundStation
+                       ) -> AsyncIterator[tuple[ConsoleApp, Pilot[None], Awaiter]]:
+    """The console on ``station``, and an awaiter listening while the block runs."""
+    app = ConsoleApp(station.dictionary, station)
+    awaiter = Awaiter()
+    async with app.run_test(size=SIZE) as pilot:
+        station.add_listener(awaiter)
+        try:
+            yield app, pilot, awaiter
+        finally:
+            station.remove_listener(awaiter)
 
 
 async def seen(event: threading.Event, app: ConsoleApp, pilot: Pilot[None]) -> None:
@@ -67,15 +76,9 @@ async def seen(event: threading.Event, app: ConsoleApp, pilot: Pilot[None]) -> N
 
 @pilot_test
 async def test_live_telemetry_and_link_status(station: GroundStation) -> None:
-    app = ConsoleApp(station.dictionary, station)
-    awaiter = Awaiter()
-    async with app.run_test(size=SIZE) as pilot:
-        station.add_listener(awaiter)
-        try:
-            await seen(awaiter.expect(lambda r: isinstance(r, ParameterSample)
-                                      and r.name == "CPU_TEMP"), app, pilot)
-        finally:
-            station.remove_listener(awaiter)
+    async with live_console(station) as (app, pilot, awaiter):
+        await seen(awaiter.expect(lambda r: isinstance(r, ParameterSample)
+                                  and r.name == "CPU_TEMP"), app, pilot)
         assert str(app.table.cell("CPU_TEMP", "limit")) == "NOMINAL"
         assert str(app.table.cell("CPU_TEMP", "unit")) == "degC"
         assert str(app.table.cell("CPU_TEMP", "value")) != "-"
@@ -96,28 +99,22 @@ def completed(name: str) -> Predicate:
 
 @pilot_test
 async def test_confirmed_critical_command_and_its_event(station: GroundStation) -> None:
-    app = ConsoleApp(station.dictionary, station)
-    awaiter = Awaiter()
-    async with app.run_test(size=SIZE) as pilot:
-        station.add_listener(awaiter)
-        try:
-            for mode in ("SAFE", "NOMINAL"):
-                changed = awaiter.expect(mode_changed(mode))
-                done = awaiter.expect(completed("BOARD_SET_MODE"))
-                app.command_input.value = f"BOARD_SET_MODE mode={mode}"
-                await pilot.press("enter")
-                await pilot.pause()
-                assert isinstance(app.screen, ConfirmScreen)
-                await pilot.press("y")
-                await seen(done, app, pilot)
-                await seen(changed, app, pilot)
-                texts = app.events_log.texts
-                steps = [t.split("] ", 1)[1] for t in texts if " BOARD_SET_MODE [100/" in t]
-                assert steps[-4:] == ["sent", "accepted (1,1)", "started (1,3)",
-                                      "completed (1,7)"]
-                assert any("MODE_CHANGED" in t and f"current={mode}" in t for t in texts)
-        finally:
-            station.remove_listener(awaiter)
+    async with live_console(station) as (app, pilot, awaiter):
+        for mode in ("SAFE", "NOMINAL"):
+            changed = awaiter.expect(mode_changed(mode))
+            done = awaiter.expect(completed("BOARD_SET_MODE"))
+            app.command_input.value = f"BOARD_SET_MODE mode={mode}"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.press("y")
+            await seen(done, app, pilot)
+            await seen(changed, app, pilot)
+            texts = app.events_log.texts
+            steps = [t.split("] ", 1)[1] for t in texts if " BOARD_SET_MODE [100/" in t]
+            assert steps[-4:] == ["sent", "accepted (1,1)", "started (1,3)",
+                                  "completed (1,7)"]
+            assert any("MODE_CHANGED" in t and f"current={mode}" in t for t in texts)
 
 
 async def run_transfer(app: ConsoleApp, pilot: Pilot[None], line: str) -> TransferRow:
