@@ -26,7 +26,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from ccsds.config import LinkConfig
@@ -34,17 +33,17 @@ from ccsds.errors import CcsdsError
 from ccsds.frame_sync import FrameReceived
 from ccsds.ground_link import DownlinkVerification, GroundDownlink, TmFrameUnverified
 from ccsds.pus import PusTm
-from ccsds.timecode import CUC_4_2, EPOCH_1958, TAI_MINUS_UTC, CucFormat
+from ccsds.timecode import CUC_4_2, CucFormat
 from ccsds.tm_demux import PacketReceived
 from ground_sw.archive_capture import CaptureCounters, read_capture
 from ground_sw.archive_reader import ArchiveReader
+from ground_sw.decom import onboard_unix_time
 from ground_sw.records import FrameRecord, Listener, PacketRecord, Record
 
 Clock = Callable[[], float]
 Wait = Callable[[float], object]
 Decode = Callable[[PacketRecord], list[Record]]
 
-UNIX_MINUS_1958_S = (datetime(1970, 1, 1, tzinfo=UTC) - EPOCH_1958).total_seconds()
 """Seconds from the CUC epoch (1958-01-01, CCSDS 301.0-B-4 3.2) to the Unix epoch."""
 
 
@@ -119,11 +118,8 @@ def packet_record(received: float, virtual_channel: int, packet: bytes,
         tm = PusTm.decode(packet, time_format=time_format)
     except CcsdsError:
         return PacketRecord(received, virtual_channel, apid, packet)
-    onboard = None
-    if tm.time.coarse or tm.time.fine:
-        onboard = tm.time.seconds - UNIX_MINUS_1958_S - TAI_MINUS_UTC
     return PacketRecord(received, virtual_channel, apid, packet, tm.service, tm.subtype,
-                        onboard)
+                        onboard_unix_time(tm))
 
 
 @dataclass

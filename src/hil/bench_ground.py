@@ -1,4 +1,4 @@
-"""A minimal ground for the bench, built on the ccsds core only (until ground_sw exists).
+"""A minimal ground for the bench, built on the ccsds core only (no dictionary, no threads).
 
 It frames telecommands (FOP-1 AD service, segmentation, CLTUs) and decodes the downlink
 (frame sync, RS, VC demux, PUS TM). It has no operator console, dictionary validation or

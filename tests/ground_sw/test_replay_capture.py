@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -44,8 +45,12 @@ from ground_sw.archive_capture import (
     read_index,
 )
 from ground_sw.records import EventRecord, FrameRecord, PacketRecord, ParameterSample, Record
-from ground_sw.replay import UNIX_MINUS_1958_S, packet_record, play_capture
+from ground_sw.replay import packet_record, play_capture
 from tests.ccsds.sdls.helpers import KEY_B_ID, key_store, make_sa
+
+UNIX_MINUS_1958 = (datetime(1970, 1, 1, tzinfo=UTC)
+                   - datetime(1958, 1, 1, tzinfo=UTC)).total_seconds()
+"""Seconds from the CCSDS epoch to the Unix epoch, computed here independently."""
 
 T0 = 1_750_000_000.0
 CONFIG = LinkConfig.baseline()
@@ -130,7 +135,7 @@ def test_a_clean_capture_replays_into_frames_packets_and_parameters(tmp_path: Pa
     assert {f.virtual_channel for f in frames} == {CONFIG.tm.vc_realtime}
     assert [p.time for p in packets] == [T0 + k // 3 for k in range(12)]
     assert {(p.apid, p.service, p.subtype) for p in packets} == {(APID, 3, 25)}
-    assert packets[0].onboard_time == pytest.approx(2_100_000_000 - UNIX_MINUS_1958_S - 37)
+    assert packets[0].onboard_time == pytest.approx(2_100_000_000 - UNIX_MINUS_1958 - 37)
     assert [t.raw for t in temps] == list(range(2000, 2012))
     assert [t.engineering for t in temps] == pytest.approx([r / 100 for r in range(2000, 2012)])
     assert [t.limit for t in temps][-1] == "NOMINAL"

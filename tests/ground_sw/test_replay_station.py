@@ -19,6 +19,7 @@ from ccsds.mission_db import (
     encode_housekeeping,
 )
 from ccsds.pus import PusTm
+from ccsds.pus_types import Value
 from ground_sw.archive import Archive
 from ground_sw.errors import EventTimeout
 from ground_sw.records import PacketRecord
@@ -70,5 +71,38 @@ def test_a_waiter_wakes_when_the_replay_delivers() -> None:
         assert event.values == {"value": 7}
         with pytest.raises(EventTimeout):
             station.await_event("HOT", timeout=0.05, value=8)
+    finally:
+        station.close()
+
+
+def _board_housekeeping(database: MissionDatabase, digest: bytes) -> PacketRecord:
+    """A (3,25) of the board structure with every value at its first legal raw value."""
+    structure = database.structure("board")
+    values: dict[str, Value] = {}
+    for parameter in database.structure_parameters(structure):
+        if parameter.name == "DICTIONARY_HASH":
+            values[parameter.name] = digest
+        elif parameter.enumeration:
+            values[parameter.name] = parameter.enumeration[0][1]
+        else:
+            values[parameter.name] = int(parameter.minimum or 0)
+    data = encode_housekeeping(database, structure, values)
+    return _packet(T0, 3, 25, data)
+
+
+def test_a_ground_that_joins_late_checks_the_hash_from_housekeeping(
+        exported_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """No BOOT event seen: the board housekeeping's DICTIONARY_HASH is compared instead."""
+    station = GroundStation.offline(exported_path)
+    try:
+        database = station.dictionary.database
+        station.on_record(_board_housekeeping(database, bytes.fromhex(station.dictionary.hash)))
+        assert station.dictionary_mismatch is None
+        assert station.board_dictionary_hash == station.dictionary.hash
+        with caplog.at_level("WARNING", "ground_sw"):
+            station.on_record(_board_housekeeping(database, bytes(32)))
+        mismatch = station.dictionary_mismatch
+        assert mismatch is not None and mismatch.where == "housekeeping"
+        assert mismatch.reported == "00" * 32 and "dictionary mismatch" in caplog.text
     finally:
         station.close()

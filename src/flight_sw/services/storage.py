@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import partial
 from typing import Any, ParamSpec, Protocol, TypeVar
@@ -100,14 +100,9 @@ class Scrubber(Protocol):
         """Scrub a slice of the medium taking at most about ``budget_s``."""
         ...
 
-
-def set_base_period(scrubber: Scrubber, period_s: float) -> None:
-    """Make ``period_s`` the scrubber's base patrol period and start from it (the adaptation
-    tightens from there, down to the configured minimum, and relaxes back to it)."""
-    config = scrubber.config
-    scrubber.config = replace(config, scrub_period_s=period_s,
-                              scrub_min_period_s=min(config.scrub_min_period_s, period_s))
-    scrubber.period_s = period_s
+    def set_base_period(self, period_s: float) -> None:
+        """Make ``period_s`` the base patrol period and run at it from now on."""
+        ...
 
 
 _STORE_ERRORS: tuple[tuple[type[StorageError], ErrorCode], ...] = (
@@ -247,7 +242,7 @@ class StorageService:
 
     def scrub_control(self, arguments: tuple[bool, int], _: Verification) -> None:
         enabled, base_period_s = arguments
-        self._store_call(set_base_period, self.scrubber, float(base_period_s))
+        self._store_call(self.scrubber.set_base_period, float(base_period_s))
         self.scrub_enabled = enabled
 
     def scrub_report(self, _: None, __: Verification) -> None:

@@ -4,7 +4,7 @@ superblock at format time; a reopened store keeps what the medium says."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flight_sw.storage.api import StorageError
 
@@ -67,6 +67,12 @@ class StoreConfig:
                                    "any transient upset)")
         if self.scrub_chunk_octets < group or self.scrub_chunk_octets % group:
             raise StoreConfigError(f"scrub_chunk_octets must be a multiple of {group}")
+
+    def with_scrub_period(self, period_s: float) -> StoreConfig:
+        """This configuration with ``period_s`` as the base patrol period (the minimum period
+        lowered to it when it is shorter, so adaptation still has room)."""
+        return replace(self, scrub_period_s=period_s,
+                       scrub_min_period_s=min(self.scrub_min_period_s, period_s))
 
     @property
     def write_unit(self) -> int:

@@ -62,6 +62,13 @@ class Scrubber:
         self._tightened = False
         self._publish()
 
+    def set_base_period(self, period_s: float) -> None:
+        """Make ``period_s`` the base patrol period and run at it from now on (adaptation
+        tightens from there and relaxes back to it)."""
+        self.config = self.config.with_scrub_period(period_s)
+        self.period_s = period_s
+        self._publish()
+
     def _publish(self) -> None:
         self.store.scrub_progress = self.position / self.total
         self.store.scrub_period_s = self.period_s

@@ -12,7 +12,6 @@ import os
 import random
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +48,13 @@ def parse(lines: list[str]) -> tuple[list[Operation], Operation | None]:
     return done, pending
 
 
+def let_run(child: subprocess.Popen[str], seconds: float) -> None:
+    """Give the worker ``seconds`` more before the kill (the fault's timing, drawn from the
+    seed); it must still be running then, since it loops until killed."""
+    with pytest.raises(subprocess.TimeoutExpired):
+        child.wait(timeout=seconds)
+
+
 def run_until_killed(path: Path, seed: int, rng: random.Random) -> list[str]:
     """Run the worker and SIGKILL it at a random moment: mostly while an operation runs
     (after a random number of acknowledgements plus a random fraction of a put), sometimes
@@ -59,15 +65,15 @@ def run_until_killed(path: Path, seed: int, rng: random.Random) -> list[str]:
     assert child.stdout is not None
     lines: list[str] = []
     try:
-        if rng.random() < 0.15:
-            time.sleep(rng.uniform(0.05, 0.5))  # fault timing, not synchronisation
+        if rng.random() < 0.15:  # the kill lands while it opens and recovers the store
+            let_run(child, rng.uniform(0.05, 0.5))
         else:
             acks = rng.randrange(0, 25)
             while lines.count("ACK\n") < acks or not lines or not lines[-1].startswith("BEGIN"):
                 line = child.stdout.readline()
                 assert line, "worker ended early"
                 lines.append(line)
-            time.sleep(rng.uniform(0, 0.002))  # fault timing: somewhere inside the operation
+            let_run(child, rng.uniform(0, 0.002))  # the kill lands inside the operation
     finally:
         child.kill()
         child.wait()

@@ -161,3 +161,14 @@ def test_period_tightens_with_corrected_errors_and_relaxes_after() -> None:
                           for bit in word_bits(store, data_offset + 64 * word, (20,))])
         scrub.step(scrub._last + scrub.period_s, 1.0)  # type: ignore[operator]
     assert scrub.period_s == CONFIG.scrub_min_period_s
+
+
+def test_a_new_base_period_sets_the_pace_and_reaches_housekeeping() -> None:
+    scrub, store, _ = scrubber()
+    scrub.set_base_period(10.0)
+    assert (scrub.config.scrub_period_s, scrub.config.scrub_min_period_s) == (10.0, 10.0)
+    assert store.health().scrub_period_s == 10.0
+    scrub.step(0.0, 1.0)
+    assert scrub.step(5.0, 1.0).octets == pytest.approx(scrub.total / 2, rel=0.01)
+    scrub.set_base_period(200.0)
+    assert scrub.config.scrub_period_s == 200.0 and scrub.period_s == 200.0

@@ -50,6 +50,10 @@ class FakeScrubber:
     def step(self, now: float, budget_s: float) -> None:
         self.steps.append((now, budget_s))
 
+    def set_base_period(self, period_s: float) -> None:
+        self.config = self.config.with_scrub_period(period_s)
+        self.period_s = period_s
+
 
 class FakeWriter:
     """A streamed put held in memory until commit."""
